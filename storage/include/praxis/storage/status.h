@@ -58,11 +58,20 @@ using Result = tl::expected<T, Status>;
 // Wraps a failed Status for returning from a function that returns Result<T>.
 inline tl::unexpected<Status> Err(Status s) { return tl::unexpected<Status>(std::move(s)); }
 
+// A failed Status on its way out of a function returning Status or Result<T>.
+struct PropagatedStatus {
+  Status status;
+  operator Status() && { return std::move(status); }
+  template <class T>
+  operator Result<T>() && { return Err(std::move(status)); }
+};
+
 }  // namespace praxis
 
-// Propagates a failed Status from an expression returning Status.
-#define PRAXIS_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::praxis::Status _st = (expr);          \
-    if (!_st.ok()) return _st;              \
+// Propagates a failed Status from an expression returning Status, out of a
+// function returning Status or Result<T>.
+#define PRAXIS_RETURN_IF_ERROR(expr)                             \
+  do {                                                           \
+    ::praxis::Status _st = (expr);                               \
+    if (!_st.ok()) return ::praxis::PropagatedStatus{std::move(_st)}; \
   } while (0)

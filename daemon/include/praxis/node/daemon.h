@@ -1,0 +1,21 @@
+// Daemon: wires a data directory, store, node, control socket and listener
+// together and runs them until a signal. main() only parses options.
+#pragma once
+
+#include <string>
+
+#include "praxis/storage/status.h"
+
+namespace praxis::node {
+
+struct DaemonOptions {
+  std::string data_dir;  // Default: DefaultDataDir()
+  std::string listen;    // "HOST:PORT" (port 0: any); empty: do not listen
+  std::string log_level = "info";
+};
+
+// Runs until SIGINT/SIGTERM. Returns a failed Status (one line) when the node
+// cannot start; the caller prints it and exits non-zero.
+Status RunDaemon(const DaemonOptions& opts);
+
+}  // namespace praxis::node

@@ -1,0 +1,146 @@
+// Ingestor: decides what an announcement means for this node and stages its
+// writes (DESIGN.md §3, §4, §5). Own announcements and those from the network
+// go through the same Apply(), so a node never holds what it would refuse.
+//
+// Sans I/O apart from reads of the store; the caller owns when the staged
+// WriteSet is written. Not thread-safe: one node thread owns it. The
+// signature check is separate (VerifyAnnouncement) so the caller may run it
+// on a worker pool.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "praxis/node/announcement.h"
+#include "praxis/node/stage_engine.h"
+#include "praxis/storage/store.h"
+#include "wire.pb.h"
+
+namespace praxis::node {
+
+// What became of one announcement. Three outcomes matter to the network:
+// provably bad (kInvalid: cut the peer off), not yet valid (kDeferred: wait,
+// no penalty) and out of scope (kOutOfScope: drop quietly).
+struct IngestOutcome {
+  enum class Kind : std::uint8_t { kAccepted, kDuplicate, kDeferred, kInvalid, kOutOfScope, kFork };
+  Kind kind = Kind::kInvalid;
+  Id id;
+  std::string reason;              // one line, for logs and the CLI
+  std::optional<Id> waiting_for;   // kDeferred: the id whose arrival may unblock it
+  bool ok() const { return kind == Kind::kAccepted; }
+};
+const char* OutcomeName(IngestOutcome::Kind k);
+
+// The state of one (author, group) log as far as this node holds it.
+struct LogHead {
+  std::uint64_t seq = 0;  // 0: nothing held
+  Id id;
+  std::uint64_t created = 0;
+  bool member = false;             // after the last join/leave in this log
+  std::uint64_t frozen_at = 0;     // seq of a proven fork; 0 if none
+};
+
+// What the node knows of one group.
+struct GroupState {
+  Id id;
+  Id creator;
+  std::uint64_t created = 0;
+  wire::Genesis genesis;
+  std::unique_ptr<StageEngine> engine;
+  std::uint64_t shares = 0;
+};
+
+struct IngestorOptions {
+  // Wall clock in ms since the Unix epoch (injectable for tests).
+  std::function<std::uint64_t()> now_ms;
+  // A body dated further ahead than this is deferred. Default: 15 minutes.
+  std::uint64_t max_future_ms = 15 * 60 * 1000;
+  // Cap on announcements waiting for a dependency. Default: 10000.
+  std::size_t max_pending = 10000;
+  // Cap on remembered (id, signature) failures. Default: 65536.
+  std::size_t max_failed = 65536;
+};
+
+// One announcement as it arrives from a peer (or a benchmark): the exact
+// envelope bytes and, for a republish, the original share's envelope.
+struct RawDelivery {
+  std::string envelope;
+  std::string original;
+};
+
+// Runs fn(i) for i in [0, n), possibly in parallel; returns when all are done.
+using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& fn)>;
+
+class Ingestor {
+ public:
+  // Rebuilds derived state (groups, stages) from what `store` holds.
+  static Result<std::unique_ptr<Ingestor>> Open(storage::Store& store, IngestorOptions opts);
+
+  // REQUIRES: a.verified, and original (if any) verified.
+  // Checks `a` against everything held plus what is staged, and on
+  // acceptance stages its writes into `ws` and updates in-memory state at once
+  // (so later announcements in the same batch see it). If the batch is then
+  // not written, the caller must call Reset().
+  IngestOutcome Apply(const Announcement& a, const Announcement* original, storage::WriteSet& ws);
+
+  // The network's entry point: parse, dedup, verify (through `pf`, so the
+  // expensive part can run on several cores), apply in order, retry what the
+  // batch itself unblocked, and write once with `durability`.
+  std::vector<IngestOutcome> IngestBatch(std::span<const RawDelivery> batch,
+                                         storage::Durability durability,
+                                         const ParallelFor& pf = nullptr);
+
+  // Call after a staged batch was written (clears the staged set).
+  void Committed() { staged_.clear(); }
+  // Call when a staged batch could not be written: in-memory state is
+  // reloaded from the store.
+  Status Reset();
+
+  // Lookups (held or staged).
+  Result<LogHead> Head(const Id& author, const Id& log_group);
+  const GroupState* Group(const Id& group) const;
+  const std::map<Id, GroupState>& Groups() const { return groups_; }
+  Result<std::optional<Announcement>> Find(const Id& id);  // an envelope or an original
+  bool Held(const Id& id);  // in the logs (not only as an original)
+
+  std::size_t pending() const { return pending_count_; }
+  std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
+
+ private:
+  Ingestor(storage::Store& store, IngestorOptions opts);
+  Status Rebuild();
+  IngestOutcome CheckBody(const Announcement& a, const Announcement* original,
+                          const LogHead& head, std::optional<Announcement>& held_original);
+  void Stage(const Announcement& a, const Announcement* original_to_store,
+             const Announcement* original, storage::WriteSet& ws);
+  void Track(const Announcement& a, const Announcement* original);  // groups, stages
+  void Defer(const IngestOutcome& o, const Announcement& a, const Announcement* original);
+  IngestOutcome Fork(const Announcement& a, const Id& existing, storage::WriteSet& ws);
+  Result<std::optional<std::string>> GetEnvelope(const Id& id);
+
+  storage::Store& store_;
+  IngestorOptions opts_;
+  std::map<Id, GroupState> groups_;
+  std::unordered_map<std::string, LogHead> heads_;  // key: author | log group
+  std::unordered_map<Id, std::string, IdHash> staged_;  // id -> envelope, not yet written
+  struct Pending {
+    Announcement a;
+    std::optional<Announcement> original;
+  };
+  std::unordered_map<Id, std::vector<Pending>, IdHash> pending_;  // by awaited id
+  std::size_t pending_count_ = 0;
+  std::unordered_set<std::string> failed_;  // id | signature that failed to verify
+  std::deque<std::string> failed_order_;
+  std::uint64_t accepted_total_ = 0;
+};
+
+}  // namespace praxis::node

@@ -1,0 +1,89 @@
+// Node: one member's node. Owns the order of its own writes (DESIGN.md §3:
+// seq = last durable own seq + 1 under a single local writer; one synced
+// batch; concurrent local writes share one sync; acknowledged only when
+// durable) and hands out the ingestor, store and key to the control API.
+//
+// Threading: every method runs on the node's executor (one thread). Synced
+// writes run on the worker pool and complete back on the node's executor.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "praxis/crypto/crypto.h"
+#include "praxis/node/announcement.h"
+#include "praxis/node/ingestor.h"
+#include "praxis/storage/store.h"
+
+namespace praxis::node {
+
+struct NodeOptions {
+  std::string data_dir;
+  std::string key_path;
+  std::function<std::uint64_t()> now_ms;  // wall clock; Default: system clock
+};
+
+// One announcement the node's own member wants to make.
+struct OwnWrite {
+  std::uint32_t kind = 0;
+  std::optional<Id> group;     // none for genesis and profile
+  std::string body;            // serialised body message
+  storage::WriteSet extra;     // written in the same synced batch (e.g. manifests)
+  std::optional<Announcement> original;  // a republish's share
+};
+
+class Node {
+ public:
+  using Done = std::function<void(Result<Announcement>)>;
+
+  Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& store,
+       std::unique_ptr<Ingestor> ingestor, crypto::KeyPair key, NodeOptions opts);
+
+  // Signs and durably stores `w`, then calls done on the node's executor.
+  // Writes submitted while a sync is in flight share the next sync.
+  void Publish(OwnWrite w, Done done);
+
+  // Runs fn on the worker pool and calls done(result) on the node's executor.
+  void RunOnPool(std::function<Status()> fn, std::function<void(Status)> done);
+
+  // Calls done once no own write is queued or in flight.
+  void Drain(std::function<void()> done);
+
+  const Id& member() const { return key_.public_key(); }
+  Ingestor& ingestor() { return *ingestor_; }
+  storage::Store& store() { return store_; }
+  const NodeOptions& options() const { return opts_; }
+  asio::any_io_executor executor() const { return ex_; }
+  std::uint64_t NowMs() const { return opts_.now_ms(); }
+
+  void set_listen_address(std::string a) { listen_ = std::move(a); }
+  const std::string& listen_address() const { return listen_; }
+
+ private:
+  struct Queued {
+    OwnWrite w;
+    Done done;
+  };
+  void StartBatch();
+  void FinishBatch(Status written, std::vector<std::pair<Result<Announcement>, Done>> results);
+
+  asio::any_io_executor ex_;
+  asio::thread_pool& pool_;
+  storage::Store& store_;
+  std::unique_ptr<Ingestor> ingestor_;
+  crypto::KeyPair key_;
+  NodeOptions opts_;
+  std::string listen_;
+  // Guarded by the node thread.
+  std::deque<Queued> queue_;
+  bool writing_ = false;
+  std::vector<std::function<void()>> drain_waiters_;
+};
+
+}  // namespace praxis::node

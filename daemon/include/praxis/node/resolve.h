@@ -1,0 +1,18 @@
+// Turning what a person typed into ids: full hex, a unique hex prefix, or (for
+// groups) a unique group name. Ambiguity lists the candidates.
+#pragma once
+
+#include <string>
+
+#include "praxis/node/ingestor.h"
+
+namespace praxis::node {
+
+// REQUIRES: node thread.
+Result<Id> ResolveGroup(Ingestor& ing, const std::string& text);
+// An announcement held in the logs (not only as an original).
+Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::string& text);
+// A member id: full hex only (members are not indexed by prefix yet).
+Result<Id> ResolveMember(const std::string& text);
+
+}  // namespace praxis::node

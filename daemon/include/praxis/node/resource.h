@@ -1,0 +1,75 @@
+// Resources (DESIGN.md §3): content cut into 256 KiB chunks addressed by
+// BLAKE2b-256, listed by a manifest (two levels when one would not fit a
+// frame); the resource root is the top manifest's hash.
+//
+// Memory stays bounded whatever the content size: chunks are written as they
+// fill. Not thread-safe; one writer per resource.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "praxis/storage/id.h"
+#include "praxis/storage/status.h"
+#include "praxis/storage/store.h"
+#include "wire.pb.h"
+
+namespace praxis::node {
+
+inline constexpr std::size_t kChunkSize = 256 * 1024;
+// 4096 hashes keep a manifest near 128 KiB, well inside one frame; a single
+// level then covers 1 GiB, two levels 4 PiB.
+inline constexpr std::size_t kMaxManifestEntries = 4096;
+// Chunks are written without the WAL in groups of this many, then the chunk
+// column is flushed before the synced batch that refers to them (DESIGN §6).
+inline constexpr std::size_t kChunksPerWrite = 16;
+
+struct ResourceInfo {
+  Id root;
+  std::uint64_t size = 0;
+  std::uint64_t chunks = 0;
+};
+
+class ResourceWriter {
+ public:
+  explicit ResourceWriter(storage::Store& store) : store_(store) {}
+  // Accepts the next bytes of content.
+  Status Append(std::string_view data);
+  // Cuts the last chunk and builds the manifests. Their writes (and, for small
+  // content, the chunks themselves) are added to `ws`, which the caller
+  // writes synced together with the share that names the root.
+  Result<ResourceInfo> Finish(storage::WriteSet& ws);
+  std::uint64_t size() const { return size_; }
+
+ private:
+  Status CutChunk();
+  Status WriteChunks();
+
+  storage::Store& store_;
+  std::string buffer_;                 // < kChunkSize bytes not yet cut
+  storage::WriteSet chunk_writes_;     // cut chunks not yet written
+  std::vector<Id> chunk_ids_;          // every chunk, in order
+  std::uint64_t size_ = 0;
+  bool wrote_without_wal_ = false;
+};
+
+// Reads a manifest by hash. NotFound when not held; Corruption when it does
+// not hash to `id` or does not parse.
+Result<wire::Manifest> LoadManifest(storage::Store& store, const Id& id);
+
+// Calls fn(index, chunk id) for every chunk of the resource in order.
+Status ForEachChunk(storage::Store& store, const Id& root,
+                    const std::function<Status(std::uint64_t, const Id&)>& fn);
+
+// Whether every manifest and chunk of `root` is held: a marker in kMeta,
+// written in the same batch as the last piece of the resource, so the answer
+// costs one lookup whatever the resource's size.
+Result<bool> ResourceHeld(storage::Store& store, const Id& root);
+std::string HeldKey(const Id& root);
+
+// Reads one chunk and checks its hash.
+Result<std::string> ReadChunk(storage::Store& store, const Id& chunk);
+
+}  // namespace praxis::node

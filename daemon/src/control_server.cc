@@ -1,0 +1,522 @@
+#include "praxis/node/control_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/read.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "control.pb.h"
+#include "praxis/node/resolve.h"
+#include "praxis/node/resource.h"
+#include "praxis/storage/keys.h"
+
+namespace praxis::node {
+
+namespace {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using stream = asio::local::stream_protocol;
+using storage::Column;
+namespace keys = storage::keys;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+awaitable<Result<Announcement>> PublishAwait(Node& node, OwnWrite w) {
+  auto init = [&node](auto handler, OwnWrite w) {
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    node.Publish(std::move(w), [h](Result<Announcement> r) { std::move (*h)(std::move(r)); });
+  };
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Result<Announcement>)>(
+      init, use_awaitable, std::move(w));
+}
+
+awaitable<Status> PoolAwait(Node& node, std::function<Status()> fn) {
+  auto init = [&node](auto handler, std::function<Status()> fn) {
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    node.RunOnPool(std::move(fn), [h](Status s) { std::move (*h)(std::move(s)); });
+  };
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(
+      init, use_awaitable, std::move(fn));
+}
+
+template <class M>
+bool ParseBody(const Announcement& a, M& m) {
+  return m.ParseFromString(a.body);
+}
+
+control::Response ErrorResponse(const Status& s) {
+  control::Response r;
+  std::string msg = s.message();
+  std::replace(msg.begin(), msg.end(), '\n', ' ');
+  r.mutable_error()->set_message(msg);
+  return r;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Node& node, stream::socket socket) : node_(node), socket_(std::move(socket)) {}
+
+  awaitable<void> Run() {
+    auto self = shared_from_this();
+    control::Request req;
+    while (co_await Read(req)) {
+      if (!co_await Handle(req)) break;
+    }
+  }
+
+ private:
+  // Returns false on end of stream or a malformed frame (the session ends).
+  awaitable<bool> Read(control::Request& req) {
+    std::array<std::uint8_t, 4> len{};
+    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(len), kTuple);
+    if (ec) co_return false;
+    std::uint32_t size = keys::ReadU32({reinterpret_cast<const char*>(len.data()), 4});
+    if (size > kMaxControlFrame) {
+      spdlog::warn("control: frame of {} bytes refused", size);
+      co_return false;
+    }
+    buf_.resize(size);
+    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(buf_), kTuple);
+    if (ec2) co_return false;
+    if (!req.ParseFromString(buf_)) {
+      co_await Write(ErrorResponse(Status::InvalidArgument("malformed control request")));
+      co_return false;
+    }
+    co_return true;
+  }
+
+  awaitable<bool> Write(const control::Response& resp) {
+    std::string out;
+    keys::AppendU32(out, static_cast<std::uint32_t>(resp.ByteSizeLong()));
+    resp.AppendToString(&out);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kTuple);
+    co_return !ec;
+  }
+
+  awaitable<bool> Reply(Result<control::Response> r) {
+    co_return co_await Write(r ? *r : ErrorResponse(r.error()));
+  }
+
+  awaitable<bool> Handle(const control::Request& req) {
+    using R = control::Request;
+    switch (req.req_case()) {
+      case R::kStatus: co_return co_await Reply(Status_());
+      case R::kGroupCreate: co_return co_await Reply(co_await GroupCreate(req.group_create()));
+      case R::kGroupJoin: co_return co_await Reply(co_await Join(req.group_join()));
+      case R::kGroupLeave: co_return co_await Reply(co_await Leave(req.group_leave()));
+      case R::kGroupInvite: co_return co_await Reply(co_await Invite(req.group_invite()));
+      case R::kGroups: co_return co_await Reply(Groups());
+      case R::kShareBegin: co_return co_await Share(req.share_begin());
+      case R::kLs: co_return co_await Reply(Ls(req.ls()));
+      case R::kGet: co_return co_await Get(req.get());
+      case R::kRepublish: co_return co_await Reply(co_await Republish(req.republish()));
+      case R::kStage: co_return co_await Reply(Stage(req.stage()));
+      default:
+        co_return co_await Write(
+            ErrorResponse(Status::InvalidArgument("request not understood by this praxisd")));
+    }
+  }
+
+  bool IsMember(const Id& group) {
+    auto h = node_.ingestor().Head(node_.member(), group);
+    return h && h->member;
+  }
+  std::string GroupLabel(const Id& group) {
+    const GroupState* g = node_.ingestor().Group(group);
+    return "'" + (g ? g->genesis.name() : std::string()) + "' (" + group.Short() + ")";
+  }
+
+  Result<control::Response> Status_() {
+    control::Response r;
+    auto* s = r.mutable_status();
+    s->set_member(node_.member().Str());
+    s->set_listen(node_.listen_address());
+    s->set_peers(0);
+    s->set_groups(node_.ingestor().Groups().size());
+    s->set_announcements(node_.ingestor().accepted_total());
+    s->set_version(PRAXIS_VERSION);
+    s->set_data_dir(node_.options().data_dir);
+    s->set_key_path(node_.options().key_path);
+    return r;
+  }
+
+  awaitable<Result<control::Response>> PublishReply(OwnWrite w) {
+    auto a = co_await PublishAwait(node_, std::move(w));
+    if (!a) co_return Err(a.error());
+    control::Response r;
+    r.mutable_announcement()->set_announcement(a->id.Str());
+    co_return r;
+  }
+
+  awaitable<Result<control::Response>> GroupCreate(const control::GroupCreateRequest& req) {
+    if (req.name().empty()) co_return Err(Status::InvalidArgument("a group needs a name"));
+    wire::Genesis g;
+    g.set_name(req.name());
+    g.set_description(req.description());
+    for (const auto& t : req.tags()) g.add_tags(t);
+    g.set_invite_only(req.invite_only());
+    g.set_publish_on_practice(!req.invite_only() && !req.no_publish_on_practice());
+    g.set_min_republishers(req.min_republishers());
+    g.set_min_outside(req.min_outside());
+    std::string nonce(16, '\0');
+    crypto::RandomBytes(nonce.data(), nonce.size());
+    g.set_nonce(nonce);
+    auto a = co_await PublishAwait(node_, OwnWrite{.kind = wire::KIND_GENESIS, .body = SerializeBody(g)});
+    if (!a) co_return Err(a.error());
+    spdlog::info("created group '{}' {}", req.name(), a->id.Hex());
+    control::Response r;
+    r.mutable_group_create()->set_group(a->id.Str());
+    r.mutable_group_create()->set_publish_on_practice(g.publish_on_practice());
+    co_return r;
+  }
+
+  awaitable<Result<control::Response>> Join(const control::GroupRef& req) {
+    auto gid = ResolveGroup(node_.ingestor(), req.group());
+    if (!gid) co_return Err(gid.error());
+    if (IsMember(*gid)) co_return Err(Status::AlreadyExists("already a member of group " + GroupLabel(*gid)));
+    wire::Join j;
+    if (node_.ingestor().Group(*gid)->genesis.invite_only()) {
+      auto invite = FindInviteFor(*gid, node_.member());
+      if (!invite)
+        co_return Err(Status::FailedPrecondition("group " + GroupLabel(*gid) +
+                                                 " is invite-only and no invite for you is held here"));
+      j.set_invite(invite->Str());
+    }
+    co_return co_await PublishReply(
+        OwnWrite{.kind = wire::KIND_JOIN, .group = *gid, .body = SerializeBody(j)});
+  }
+
+  std::optional<Id> FindInviteFor(const Id& group, const Id& invitee) {
+    std::optional<Id> found;
+    (void)node_.store().Scan(Column::kGroupIndex, group.Str(), [&](std::string_view k, std::string_view v) {
+      if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_INVITE) return true;
+      auto a = node_.ingestor().Find(keys::GroupIndexId(k));
+      wire::Invite i;
+      if (a && *a && ParseBody(**a, i) && i.invitee() == invitee.View()) found = (*a)->id;
+      return !found;
+    });
+    return found;
+  }
+
+  awaitable<Result<control::Response>> Leave(const control::GroupRef& req) {
+    auto gid = ResolveGroup(node_.ingestor(), req.group());
+    if (!gid) co_return Err(gid.error());
+    if (!IsMember(*gid)) co_return Err(Status::FailedPrecondition("not a member of group " + GroupLabel(*gid)));
+    co_return co_await PublishReply(OwnWrite{.kind = wire::KIND_LEAVE, .group = *gid,
+                                             .body = SerializeBody(wire::Leave())});
+  }
+
+  awaitable<Result<control::Response>> Invite(const control::GroupInviteRequest& req) {
+    auto gid = ResolveGroup(node_.ingestor(), req.group());
+    if (!gid) co_return Err(gid.error());
+    auto member = ResolveMember(req.member());
+    if (!member) co_return Err(member.error());
+    if (!IsMember(*gid))
+      co_return Err(Status::FailedPrecondition("only members invite; you are not a member of group " + GroupLabel(*gid)));
+    wire::Invite i;
+    i.set_invitee(member->Str());
+    co_return co_await PublishReply(
+        OwnWrite{.kind = wire::KIND_INVITE, .group = *gid, .body = SerializeBody(i)});
+  }
+
+  Result<control::Response> Groups() {
+    control::Response r;
+    auto* out = r.mutable_groups();
+    for (const auto& [id, g] : node_.ingestor().Groups()) {
+      auto* gi = out->add_groups();
+      const StageReport& rep = g.engine->Report();
+      gi->set_group(id.Str());
+      gi->set_name(g.genesis.name());
+      gi->set_stage(StageName(rep.stage));
+      gi->set_members(rep.members);
+      gi->set_invite_only(g.genesis.invite_only());
+      gi->set_publish_on_practice(g.genesis.publish_on_practice());
+      for (const auto& t : g.genesis.tags()) gi->add_tags(t);
+      gi->set_description(g.genesis.description());
+      gi->set_joined(IsMember(id));
+    }
+    return r;
+  }
+
+  awaitable<bool> Share(const control::ShareBeginRequest& begin) {
+    auto gid = ResolveGroup(node_.ingestor(), begin.group());
+    if (!gid) co_return co_await Write(ErrorResponse(gid.error()));
+    if (!IsMember(*gid))
+      co_return co_await Write(ErrorResponse(Status::FailedPrecondition(
+          "you are not a member of group " + GroupLabel(*gid) + "; join it first: praxis group join " +
+          gid->Short())));
+    control::Response ack;
+    ack.mutable_ack();
+    if (!co_await Write(ack)) co_return false;
+
+    ResourceWriter writer(node_.store());
+    control::Request req;
+    for (;;) {
+      if (!co_await Read(req)) {
+        spdlog::info("control: share of '{}' abandoned by the client", begin.title());
+        co_return false;
+      }
+      if (req.has_share_end()) break;
+      if (!req.has_data())
+        co_return co_await Write(ErrorResponse(Status::InvalidArgument("expected share data or end")));
+      if (Status s = writer.Append(req.data().bytes()); !s.ok())
+        co_return co_await Write(ErrorResponse(s));
+    }
+    OwnWrite w{.kind = wire::KIND_SHARE, .group = *gid};
+    Result<ResourceInfo> info = Err(Status::Cancelled("not run"));
+    Status fin = co_await PoolAwait(node_, [&] {
+      info = writer.Finish(w.extra);
+      return info ? Status::OK() : info.error();
+    });
+    if (!fin.ok()) co_return co_await Write(ErrorResponse(fin));
+    wire::Share s;
+    s.set_root(info->root.Str());
+    s.set_size(info->size);
+    s.set_title(begin.title());
+    for (const auto& t : begin.tags()) s.add_tags(t);
+    s.set_description(begin.description());
+    s.set_filename(begin.filename());
+    s.set_note(begin.note());
+    w.body = SerializeBody(s);
+    auto a = co_await PublishAwait(node_, std::move(w));
+    if (!a) co_return co_await Write(ErrorResponse(a.error()));
+    spdlog::info("shared '{}' ({} bytes) into {} as {}", begin.title(), info->size, gid->Short(), a->id.Hex());
+    control::Response r;
+    r.mutable_share()->set_announcement(a->id.Str());
+    r.mutable_share()->set_root(info->root.Str());
+    r.mutable_share()->set_size(info->size);
+    co_return co_await Write(r);
+  }
+
+  Result<control::Response> Ls(const control::LsRequest& req) {
+    std::optional<Id> group, author;
+    if (!req.group().empty()) {
+      auto g = ResolveGroup(node_.ingestor(), req.group());
+      if (!g) return Err(g.error());
+      group = *g;
+    }
+    if (!req.author().empty()) {
+      auto m = ResolveMember(req.author());
+      if (!m) return Err(m.error());
+      author = *m;
+    }
+    control::Response r;
+    auto* out = r.mutable_ls();
+    Status err;
+    for (const auto& [gid, g] : node_.ingestor().Groups()) {
+      if (group && gid != *group) continue;
+      Status s = node_.store().Scan(Column::kGroupIndex, gid.Str(), [&](std::string_view k, std::string_view v) {
+        if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_SHARE) return true;
+        auto a = node_.ingestor().Find(keys::GroupIndexId(k));
+        if (!a || !*a) {
+          err = a ? Status::Corruption("group index names a missing envelope") : a.error();
+          return false;
+        }
+        if (author && (*a)->author != *author) return true;
+        if (Status es = FillEntry(**a, g, out->add_entries()); !es.ok()) {
+          err = es;
+          return false;
+        }
+        return true;
+      });
+      if (!s.ok()) return Err(s);
+      if (!err.ok()) return Err(err);
+    }
+    std::stable_sort(out->mutable_entries()->begin(), out->mutable_entries()->end(),
+                     [](const control::Entry& x, const control::Entry& y) { return x.created() < y.created(); });
+    return r;
+  }
+
+  Status FillEntry(const Announcement& a, const GroupState& g, control::Entry* e) {
+    wire::Share s;
+    if (!ParseBody(a, s)) return Status::Corruption("stored share does not parse");
+    auto root = *Id::FromBytes(s.root());
+    e->set_announcement(a.id.Str());
+    e->set_root(s.root());
+    e->set_title(s.title());
+    e->set_author(a.author.Str());
+    e->set_group(g.id.Str());
+    e->set_group_name(g.genesis.name());
+    e->set_size(s.size());
+    for (const auto& t : s.tags()) e->add_tags(t);
+    e->set_created(a.created);
+    e->set_note(s.note());
+    e->set_filename(s.filename());
+    bool committed = false;
+    Status st = node_.store().Scan(Column::kRepublishes, a.id.Str(), [&](std::string_view, std::string_view v) {
+      e->add_republished_by(std::string(v));
+      if (v == node_.member().View()) committed = true;
+      return true;
+    });
+    if (!st.ok()) return st;
+    auto held = ResourceHeld(node_.store(), root);
+    if (!held) return held.error();
+    // A republish commits this node to hold the content: until the fetch
+    // (the network's job) completes, it is pending.
+    e->set_held(*held ? "yes" : committed ? "pending" : "no");
+    return Status::OK();
+  }
+
+  // The root (and the share naming it, if any) of what `text` designates.
+  Result<std::pair<Id, std::optional<Announcement>>> ResolveContent(const std::string& text) {
+    auto full = Id::FromHex(text);
+    if (full) {
+      auto m = node_.store().Get(Column::kManifests, full->View());
+      if (!m) return Err(m.error());
+      if (*m) return std::pair(*full, std::optional<Announcement>());
+    }
+    auto id = ResolveAnnouncement(node_.ingestor(), node_.store(), text);
+    if (!id) return Err(id.error());
+    auto a = node_.ingestor().Find(*id);
+    if (!a) return Err(a.error());
+    wire::Share s;
+    if ((*a)->kind != wire::KIND_SHARE || !ParseBody(**a, s))
+      return Err(Status::InvalidArgument(text + " is a " + KindName((*a)->kind) +
+                                         ", not a share: nothing to get"));
+    return std::pair(*Id::FromBytes(s.root()), std::move(*a));
+  }
+
+  awaitable<bool> Get(const control::GetRequest& req) {
+    auto content = ResolveContent(req.id());
+    if (!content) co_return co_await Write(ErrorResponse(content.error()));
+    auto& [root, share] = *content;
+    auto held = ResourceHeld(node_.store(), root);
+    if (!held) co_return co_await Write(ErrorResponse(held.error()));
+    if (!*held)
+      co_return co_await Write(ErrorResponse(Status::NotFound(
+          "content " + root.Short() + " is not held on this node (fetching from peers needs the network)")));
+    auto manifest = LoadManifest(node_.store(), root);
+    if (!manifest) co_return co_await Write(ErrorResponse(manifest.error()));
+    std::vector<Id> chunks;
+    Status s = ForEachChunk(node_.store(), root, [&](std::uint64_t, const Id& c) {
+      chunks.push_back(c);
+      return Status::OK();
+    });
+    if (!s.ok()) co_return co_await Write(ErrorResponse(s));
+    control::Response r;
+    auto* b = r.mutable_get_begin();
+    b->set_root(root.Str());
+    b->set_size(manifest->size());
+    if (share) {
+      wire::Share sh;
+      ParseBody(*share, sh);
+      b->set_title(sh.title());
+      b->set_filename(sh.filename());
+      b->set_announcement(share->id.Str());
+    }
+    if (!co_await Write(r)) co_return false;
+    for (const Id& c : chunks) {
+      auto bytes = ReadChunk(node_.store(), c);
+      if (!bytes) co_return co_await Write(ErrorResponse(bytes.error()));
+      control::Response d;
+      d.mutable_data()->set_bytes(std::move(*bytes));
+      if (!co_await Write(d)) co_return false;
+    }
+    control::Response end;
+    end.mutable_get_end();
+    co_return co_await Write(end);
+  }
+
+  awaitable<Result<control::Response>> Republish(const control::RepublishRequest& req) {
+    auto id = ResolveAnnouncement(node_.ingestor(), node_.store(), req.announcement());
+    if (!id) co_return Err(id.error());
+    auto a = node_.ingestor().Find(*id);
+    if (!a) co_return Err(a.error());
+    if ((*a)->kind != wire::KIND_SHARE)
+      co_return Err(Status::InvalidArgument(req.announcement() + " is a " + KindName((*a)->kind) +
+                                            "; only shares can be republished"));
+    Id into = *(*a)->group;
+    if (!req.into().empty()) {
+      auto g = ResolveGroup(node_.ingestor(), req.into());
+      if (!g) co_return Err(g.error());
+      into = *g;
+    }
+    if (!IsMember(into))
+      co_return Err(Status::FailedPrecondition("you are not a member of group " + GroupLabel(into) +
+                                               "; join it first to republish into it"));
+    wire::Republish r;
+    r.set_original(id->Str());
+    co_return co_await PublishReply(OwnWrite{.kind = wire::KIND_REPUBLISH, .group = into,
+                                             .body = SerializeBody(r), .original = std::move(**a)});
+  }
+
+  Result<control::Response> Stage(const control::StageRequest& req) {
+    auto gid = ResolveGroup(node_.ingestor(), req.group());
+    if (!gid) return Err(gid.error());
+    const GroupState* g = node_.ingestor().Group(*gid);
+    const StageReport& rep = g->engine->Report();
+    control::Response r;
+    auto* s = r.mutable_stage();
+    s->set_group(gid->Str());
+    s->set_name(g->genesis.name());
+    s->set_stage(StageName(rep.stage));
+    if (rep.raised_by) s->set_raised_by(rep.raised_by->Str());
+    s->set_republishers(rep.republishers);
+    s->set_min_republishers(g->engine->Rules().min_republishers);
+    s->set_outside_republishers(rep.outside_republishers);
+    s->set_min_outside(g->engine->Rules().min_outside);
+    s->set_contributors(rep.contributors);
+    s->set_republisher_share(rep.republisher_share);
+    s->set_publish_on_practice(g->genesis.publish_on_practice());
+    s->set_members(rep.members);
+    return r;
+  }
+
+  Node& node_;
+  stream::socket socket_;
+  std::string buf_;
+};
+
+awaitable<void> AcceptLoop(Node& node, stream::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      spdlog::warn("control: accept failed: {}", ec.message());
+      continue;
+    }
+    auto session = std::make_shared<Session>(node, std::move(socket));
+    asio::co_spawn(node.executor(), [session]() { return session->Run(); }, asio::detached);
+  }
+}
+
+}  // namespace
+
+ControlServer::ControlServer(Node& node, std::string socket_path)
+    : node_(node), path_(std::move(socket_path)) {}
+
+Status ControlServer::Start() {
+  std::error_code fec;
+  std::filesystem::remove(path_, fec);
+  acceptor_ = std::make_unique<stream::acceptor>(node_.executor());
+  asio::error_code ec;
+  acceptor_->open(stream::endpoint(path_).protocol(), ec);
+  // Create the socket file 0600 from the start: no window where others can connect.
+  mode_t old = ::umask(077);
+  if (!ec) acceptor_->bind(stream::endpoint(path_), ec);
+  ::umask(old);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IOError("cannot listen on control socket " + path_ + ": " + ec.message());
+  asio::co_spawn(node_.executor(), AcceptLoop(node_, *acceptor_), asio::detached);
+  return Status::OK();
+}
+
+void ControlServer::Stop() {
+  if (acceptor_) {
+    asio::error_code ec;
+    acceptor_->close(ec);
+  }
+  std::error_code fec;
+  std::filesystem::remove(path_, fec);
+}
+
+}  // namespace praxis::node

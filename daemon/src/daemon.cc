@@ -1,0 +1,122 @@
+#include "praxis/node/daemon.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "praxis/node/control_server.h"
+#include "praxis/node/data_dir.h"
+#include "praxis/node/node.h"
+
+namespace praxis::node {
+
+namespace {
+
+using asio::ip::tcp;
+
+Result<tcp::endpoint> ParseHostPort(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Err(Status::InvalidArgument("listen address '" + text + "' is not HOST:PORT"));
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string port_text = text.substr(colon + 1);
+  char* end = nullptr;
+  long port = std::strtol(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end || port < 0 || port > 65535)
+    return Err(Status::InvalidArgument("listen address '" + text + "' has a bad port"));
+  asio::error_code ec;
+  auto addr = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) return Err(Status::InvalidArgument("listen address '" + text + "': " + ec.message()));
+  return tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+std::string Format(const tcp::endpoint& ep) {
+  std::string host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+// Until the network part speaks, inbound connections are accepted and closed
+// so that dialers get a clean answer rather than a hang.
+asio::awaitable<void> ListenLoop(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] =
+        co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (!acceptor.is_open()) co_return;
+      continue;
+    }
+    spdlog::debug("peer connection from {} closed: no protocol yet", Format(socket.remote_endpoint(ec)));
+  }
+}
+
+}  // namespace
+
+Status RunDaemon(const DaemonOptions& opts) {
+  crypto::InitCrypto();
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+  const std::string dir = opts.data_dir.empty() ? DefaultDataDir() : opts.data_dir;
+
+  auto lock = DataDirLock::Acquire(dir);
+  if (!lock) return lock.error();
+  auto key = LoadOrCreateIdentity(dir);
+  if (!key) return key.error();
+  auto store = storage::OpenRocksStore({.path = dir + "/db"});
+  if (!store) return store.error();
+  auto ingestor = Ingestor::Open(**store, {});
+  if (!ingestor) return ingestor.error();
+
+  asio::io_context io;
+  asio::thread_pool pool(2);
+  Node node(io.get_executor(), pool, **store, std::move(*ingestor), std::move(*key),
+            {.data_dir = dir, .key_path = dir + "/" + kKeyFileName});
+
+  std::unique_ptr<tcp::acceptor> acceptor;
+  if (!opts.listen.empty()) {
+    auto ep = ParseHostPort(opts.listen);
+    if (!ep) return ep.error();
+    acceptor = std::make_unique<tcp::acceptor>(io);
+    asio::error_code ec;
+    acceptor->open(ep->protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(*ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IOError("cannot listen on " + opts.listen + ": " + ec.message());
+    node.set_listen_address(Format(acceptor->local_endpoint()));
+    asio::co_spawn(io, ListenLoop(*acceptor), asio::detached);
+  }
+
+  ControlServer control(node, dir + "/praxis.sock");
+  PRAXIS_RETURN_IF_ERROR(control.Start());
+
+  spdlog::info("praxisd {} member {}", PRAXIS_VERSION, node.member().Hex());
+  spdlog::info("data directory {}", dir);
+  spdlog::info("control socket {}", control.path());
+  if (acceptor) spdlog::info("listening on {}", node.listen_address());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", sig);
+    control.Stop();
+    if (acceptor) {
+      asio::error_code ignored;
+      acceptor->close(ignored);
+    }
+    // Acknowledged writes are already durable; wait for those in flight.
+    node.Drain([&] { io.stop(); });
+  });
+  io.run();
+  pool.join();
+  spdlog::info("stopped");
+  return Status::OK();
+}
+
+}  // namespace praxis::node

@@ -1,0 +1,74 @@
+// praxisd: a praxis node. Parses options and configuration, then runs.
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <cstdio>
+#include <set>
+
+#include "praxis/node/daemon.h"
+
+namespace {
+
+// Fills unset options from a TOML file. Returns false (after printing one
+// line naming file, line and key) on an unknown key or a bad value.
+bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool data_dir_set,
+                 bool listen_set, bool log_level_set) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::fprintf(stderr, "praxisd: %s:%u: %s\n", path.c_str(), e.source().begin.line,
+                 std::string(e.description()).c_str());
+    return false;
+  }
+  static const std::set<std::string> kKnown = {"data_dir", "listen", "log_level"};
+  for (auto&& [k, v] : t) {
+    std::string key(k.str());
+    if (!kKnown.count(key)) {
+      std::fprintf(stderr, "praxisd: %s:%u: unknown key '%s'\n", path.c_str(),
+                   v.source().begin.line, key.c_str());
+      return false;
+    }
+    if (!v.is_string()) {
+      std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be a string\n", path.c_str(),
+                   v.source().begin.line, key.c_str());
+      return false;
+    }
+    std::string s = *v.value<std::string>();
+    if (key == "data_dir" && !data_dir_set) o.data_dir = s;
+    if (key == "listen" && !listen_set) o.listen = s;
+    if (key == "log_level" && !log_level_set) o.log_level = s;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"praxisd: a praxis node (peer-to-peer knowledge sharing)"};
+  praxis::node::DaemonOptions opts;
+  std::string config;
+  app.set_version_flag("--version", std::string("praxisd ") + PRAXIS_VERSION);
+  auto* dd = app.add_option("--data-dir", opts.data_dir,
+                            "Data directory (default: $PRAXIS_HOME, $XDG_DATA_HOME/praxis, "
+                            "~/.local/share/praxis)");
+  app.add_option("--config", config, "TOML configuration file (flags override it)");
+  auto* ls = app.add_option("--listen", opts.listen, "Listen for peers on HOST:PORT (port 0: any)");
+  auto* ll = app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
+                 ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  CLI11_PARSE(app, argc, argv);
+  if (!config.empty() &&
+      !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0, ll->count() > 0))
+    return 1;
+  try {
+    praxis::Status s = praxis::node::RunDaemon(opts);
+    if (!s.ok()) {
+      std::fprintf(stderr, "praxisd: %s\n", s.message().c_str());
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "praxisd: fatal: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

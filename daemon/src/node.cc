@@ -1,0 +1,120 @@
+#include "praxis/node/node.h"
+
+#include <asio/post.hpp>
+
+#include <chrono>
+
+namespace praxis::node {
+
+Node::Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& store,
+           std::unique_ptr<Ingestor> ingestor, crypto::KeyPair key, NodeOptions opts)
+    : ex_(std::move(ex)),
+      pool_(pool),
+      store_(store),
+      ingestor_(std::move(ingestor)),
+      key_(std::move(key)),
+      opts_(std::move(opts)) {
+  if (!opts_.now_ms) {
+    opts_.now_ms = [] {
+      return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+    };
+  }
+}
+
+void Node::Publish(OwnWrite w, Done done) {
+  queue_.push_back({std::move(w), std::move(done)});
+  if (!writing_) StartBatch();
+}
+
+void Node::RunOnPool(std::function<Status()> fn, std::function<void(Status)> done) {
+  asio::post(pool_, [this, fn = std::move(fn), done = std::move(done)]() mutable {
+    Status s = fn();
+    asio::post(ex_, [s = std::move(s), done = std::move(done)]() mutable { done(std::move(s)); });
+  });
+}
+
+void Node::Drain(std::function<void()> done) {
+  if (!writing_ && queue_.empty()) return done();
+  drain_waiters_.push_back(std::move(done));
+}
+
+void Node::StartBatch() {
+  writing_ = true;
+  storage::WriteSet ws;
+  std::vector<std::pair<Result<Announcement>, Done>> results;
+  // Every head read here is durable: a batch starts only after the previous
+  // one was synced, so seq = last durable own seq + 1.
+  while (!queue_.empty()) {
+    Queued q = std::move(queue_.front());
+    queue_.pop_front();
+    Draft d{.group = q.w.group, .kind = q.w.kind, .body = std::move(q.w.body)};
+    std::uint64_t created = NowMs();
+    if (q.w.kind == wire::KIND_GENESIS) {
+      d.seq = 1;
+    } else {
+      Id log_group = q.w.group.value_or(kNoGroup);
+      auto head = ingestor_->Head(member(), log_group);
+      if (!head) {
+        results.emplace_back(Err(head.error()), std::move(q.done));
+        continue;
+      }
+      d.seq = head->seq + 1;
+      if (head->seq) d.prev = head->id;
+      // Strictly after our previous announcement, so our own join always
+      // precedes our own republish in the canonical (created, id) order.
+      if (head->seq) created = std::max(created, head->created + 1);
+      if (q.w.group)
+        if (const GroupState* g = ingestor_->Group(*q.w.group))
+          created = std::max(created, g->created);
+      if (q.w.original) created = std::max(created, q.w.original->created);
+    }
+    d.created = created;
+    Announcement a = SignDraft(key_, d);
+    IngestOutcome o = ingestor_->Apply(a, q.w.original ? &*q.w.original : nullptr, ws);
+    if (!o.ok()) {
+      results.emplace_back(Err(Status::FailedPrecondition(o.reason)), std::move(q.done));
+      continue;
+    }
+    for (const auto& op : q.w.extra.ops()) {
+      if (op.is_delete)
+        ws.Delete(op.column, op.key);
+      else
+        ws.Put(op.column, op.key, op.value);
+    }
+    results.emplace_back(std::move(a), std::move(q.done));
+  }
+  if (ws.empty()) {
+    FinishBatch(Status::OK(), std::move(results));
+    return;
+  }
+  auto shared_ws = std::make_shared<storage::WriteSet>(std::move(ws));
+  auto shared_results =
+      std::make_shared<std::vector<std::pair<Result<Announcement>, Done>>>(std::move(results));
+  RunOnPool([this, shared_ws] { return store_.Write(*shared_ws, storage::Durability::kSync); },
+            [this, shared_results](Status s) { FinishBatch(std::move(s), std::move(*shared_results)); });
+}
+
+void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement>, Done>> results) {
+  if (written.ok()) {
+    ingestor_->Committed();
+  } else {
+    // Nothing of this batch is durable: forget what was staged in memory.
+    (void)ingestor_->Reset();
+  }
+  for (auto& [r, done] : results) {
+    if (!written.ok() && r) r = Err(Status::IOError("could not store: " + written.message()));
+    done(std::move(r));
+  }
+  writing_ = false;
+  if (!queue_.empty()) {
+    StartBatch();
+    return;
+  }
+  auto waiters = std::move(drain_waiters_);
+  drain_waiters_.clear();
+  for (auto& w : waiters) w();
+}
+
+}  // namespace praxis::node

@@ -1,0 +1,70 @@
+#include "praxis/node/resolve.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace praxis::node {
+
+namespace {
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+constexpr std::size_t kMinPrefix = 4;
+
+Status Ambiguous(const std::string& what, const std::string& text, const std::vector<Id>& ids) {
+  std::string list;
+  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) list += (i ? ", " : "") + ids[i].Short();
+  if (ids.size() > 5) list += ", ...";
+  return Status::InvalidArgument(what + " '" + text + "' is ambiguous: matches " + list);
+}
+}  // namespace
+
+Result<Id> ResolveGroup(Ingestor& ing, const std::string& text) {
+  if (text.empty()) return Err(Status::InvalidArgument("no group given"));
+  std::string hex = Lower(text);
+  std::vector<Id> by_id, by_name;
+  for (const auto& [id, g] : ing.Groups()) {
+    if (IsHex(hex) && hex.size() >= kMinPrefix && id.Hex().starts_with(hex)) by_id.push_back(id);
+    if (g.genesis.name() == text) by_name.push_back(id);
+  }
+  if (by_id.size() == 1) return by_id[0];
+  if (by_id.size() > 1) return Err(Ambiguous("group", text, by_id));
+  if (by_name.size() == 1) return by_name[0];
+  if (by_name.size() > 1) return Err(Ambiguous("group name", text, by_name));
+  return Err(Status::NotFound("unknown group '" + text + "' (no group with that name or id here)"));
+}
+
+Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::string& text) {
+  std::string hex = Lower(text);
+  if (hex.empty() || !IsHex(hex))
+    return Err(Status::InvalidArgument("malformed id '" + text + "': expected hex digits"));
+  if (hex.size() > 2 * Id::kSize)
+    return Err(Status::InvalidArgument("malformed id '" + text + "': longer than 64 hex digits"));
+  if (auto full = Id::FromHex(hex)) {
+    if (ing.Held(*full)) return *full;
+    return Err(Status::NotFound("unknown announcement " + text));
+  }
+  if (hex.size() < kMinPrefix)
+    return Err(Status::InvalidArgument("id prefix '" + text + "' is too short (at least 4 digits)"));
+  std::string prefix_bytes = *FromHexString(hex.substr(0, hex.size() & ~std::size_t{1}));
+  std::vector<Id> hits;
+  Status s = store.Scan(storage::Column::kEnvelopes, prefix_bytes,
+                        [&](std::string_view k, std::string_view) {
+                          Id id = *Id::FromBytes(k);
+                          if (id.Hex().starts_with(hex)) hits.push_back(id);
+                          return hits.size() < 6;
+                        });
+  if (!s.ok()) return Err(s);
+  if (hits.size() == 1) return hits[0];
+  if (hits.size() > 1) return Err(Ambiguous("id prefix", text, hits));
+  return Err(Status::NotFound("unknown announcement " + text));
+}
+
+Result<Id> ResolveMember(const std::string& text) {
+  if (auto id = Id::FromHex(Lower(text))) return *id;
+  return Err(Status::InvalidArgument("malformed member id '" + text +
+                                     "': expected 64 hex digits"));
+}
+
+}  // namespace praxis::node
