@@ -6,9 +6,14 @@
 // (signatures, log order, membership rules at ingest).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "praxis/storage/id.h"
@@ -82,15 +87,28 @@ class StageEngine {
   std::vector<std::pair<Id, Id>> Edges() const;
 
  private:
-  // Implementation-defined state; see stage_engine.cc.
-  struct Impl;
+  // Counters over a canonical prefix of the events (defined in
+  // stage_engine.cc, where ComputeStage runs the very same code). Held through
+  // a unique_ptr with an out-of-line deleter so the header needs no detail of
+  // it; this makes the engine movable but not copyable.
+  struct Tally;
+  struct TallyDeleter {
+    void operator()(Tally* t) const;
+  };
+
+  // Rebuilds tally_ and report_ from events_.
+  void Replay();
+
   GroupRules rules_;
   StageReport report_;
-  std::vector<StageEvent> events_;  // kept in canonical order
-  std::size_t applied_ = 0;
-  void Replay();
-  void ApplyFrom(std::size_t begin);
-  std::shared_ptr<Impl> impl_;
+  // The events that count: bearing on the group, distinct, not frozen, in
+  // canonical (created, id) order. tally_ has applied all of them.
+  std::vector<StageEvent> events_;
+  std::unordered_set<Id, IdHash> ids_;  // ids in events_, for dedup
+  // (author, log group) -> first frozen seq. Kept so that events of a frozen
+  // log arriving after the fork proof are refused too.
+  std::map<std::pair<Id, Id>, std::uint64_t> frozen_;
+  std::unique_ptr<Tally, TallyDeleter> tally_;
 };
 
 }  // namespace praxis::node
