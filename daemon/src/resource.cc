@@ -62,7 +62,7 @@ Result<ResourceInfo> ResourceWriter::Finish(storage::WriteSet& ws) {
     for (std::size_t i = begin; i < end; ++i) m.add_chunks(chunk_ids_[i].Str());
     return m;
   };
-  if (chunk_ids_.size() <= kMaxManifestEntries) {
+  if (chunk_ids_.size() <= max_entries_) {
     info.root = PutManifest(single(0, chunk_ids_.size(), size_), ws);
     ws.Put(Column::kMeta, HeldKey(info.root), "");
     return info;
@@ -70,8 +70,8 @@ Result<ResourceInfo> ResourceWriter::Finish(storage::WriteSet& ws) {
   wire::Manifest top;
   top.set_size(size_);
   top.set_chunk_size(kChunkSize);
-  for (std::size_t begin = 0; begin < chunk_ids_.size(); begin += kMaxManifestEntries) {
-    std::size_t end = std::min(chunk_ids_.size(), begin + kMaxManifestEntries);
+  for (std::size_t begin = 0; begin < chunk_ids_.size(); begin += max_entries_) {
+    std::size_t end = std::min(chunk_ids_.size(), begin + max_entries_);
     std::uint64_t bytes = std::min<std::uint64_t>(size_ - begin * kChunkSize,
                                                   (end - begin) * kChunkSize);
     top.add_children(PutManifest(single(begin, end, bytes), ws).Str());

@@ -34,7 +34,10 @@ struct ResourceInfo {
 
 class ResourceWriter {
  public:
-  explicit ResourceWriter(storage::Store& store) : store_(store) {}
+  // `max_manifest_entries` is a knob for tests of the two-level layout.
+  explicit ResourceWriter(storage::Store& store,
+                          std::size_t max_manifest_entries = kMaxManifestEntries)
+      : store_(store), max_entries_(max_manifest_entries) {}
   // Accepts the next bytes of content.
   Status Append(std::string_view data);
   // Cuts the last chunk and builds the manifests. Their writes (and, for small
@@ -48,6 +51,7 @@ class ResourceWriter {
   Status WriteChunks();
 
   storage::Store& store_;
+  std::size_t max_entries_;
   std::string buffer_;                 // < kChunkSize bytes not yet cut
   storage::WriteSet chunk_writes_;     // cut chunks not yet written
   std::vector<Id> chunk_ids_;          // every chunk, in order
