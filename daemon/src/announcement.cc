@@ -53,7 +53,8 @@ Result<Announcement> ParseAnnouncement(std::string_view envelope) {
   }
   a.seq = h.seq();
   if (a.seq == 0) return Err(Status::Protocol("seq 0"));
-  if (a.kind == wire::KIND_GENESIS && a.seq != 1) return Err(Status::Protocol("genesis not at seq 1"));
+  if (a.kind == wire::KIND_GENESIS && a.seq != 1)
+    return Err(Status::Protocol("genesis not at seq 1"));
   if (a.seq == 1) {
     if (!h.prev().empty()) return Err(Status::Protocol("prev set at seq 1"));
   } else {
@@ -131,15 +132,24 @@ Announcement SignDraft(const crypto::KeyPair& key, const Draft& d) {
 
 const char* KindName(std::uint32_t kind) {
   switch (kind) {
-    case wire::KIND_GENESIS: return "genesis";
-    case wire::KIND_JOIN: return "join";
-    case wire::KIND_LEAVE: return "leave";
-    case wire::KIND_INVITE: return "invite";
-    case wire::KIND_SHARE: return "share";
-    case wire::KIND_REPUBLISH: return "republish";
-    case wire::KIND_RETRACT: return "retract";
-    case wire::KIND_PROFILE: return "profile";
-    default: return "unknown";
+    case wire::KIND_GENESIS:
+      return "genesis";
+    case wire::KIND_JOIN:
+      return "join";
+    case wire::KIND_LEAVE:
+      return "leave";
+    case wire::KIND_INVITE:
+      return "invite";
+    case wire::KIND_SHARE:
+      return "share";
+    case wire::KIND_REPUBLISH:
+      return "republish";
+    case wire::KIND_RETRACT:
+      return "retract";
+    case wire::KIND_PROFILE:
+      return "profile";
+    default:
+      return "unknown";
   }
 }
 

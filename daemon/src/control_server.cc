@@ -1,17 +1,16 @@
 #include "praxis/node/control_server.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <filesystem>
 
 #include "control.pb.h"
@@ -30,22 +29,26 @@ using storage::Column;
 namespace keys = storage::keys;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-awaitable<Result<Announcement>> PublishAwait(Node& node, OwnWrite w) {
-  auto init = [&node](auto handler, OwnWrite w) {
+// Both take their argument by reference (moved from): see Session::Reply.
+awaitable<Result<Announcement>> PublishAwait(Node& node, OwnWrite& w) {
+  auto init = [&node, &w](auto handler) {
     auto h = std::make_shared<decltype(handler)>(std::move(handler));
     node.Publish(std::move(w), [h](Result<Announcement> r) { std::move (*h)(std::move(r)); });
   };
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Result<Announcement>)>(
-      init, use_awaitable, std::move(w));
+  Result<Announcement> r =
+      co_await asio::async_initiate<decltype(use_awaitable), void(Result<Announcement>)>(
+          init, use_awaitable);
+  co_return r;
 }
 
-awaitable<Status> PoolAwait(Node& node, std::function<Status()> fn) {
-  auto init = [&node](auto handler, std::function<Status()> fn) {
+awaitable<Status> PoolAwait(Node& node, std::function<Status()>& fn) {
+  auto init = [&node, &fn](auto handler) {
     auto h = std::make_shared<decltype(handler)>(std::move(handler));
     node.RunOnPool(std::move(fn), [h](Status s) { std::move (*h)(std::move(s)); });
   };
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(
-      init, use_awaitable, std::move(fn));
+  Status s =
+      co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(init, use_awaitable);
+  co_return s;
 }
 
 template <class M>
@@ -88,7 +91,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(buf_), kTuple);
     if (ec2) co_return false;
     if (!req.ParseFromString(buf_)) {
-      co_await Write(ErrorResponse(Status::InvalidArgument("malformed control request")));
+      {
+        Status failure_ = Status::InvalidArgument("malformed control request");
+        co_await Fail(failure_);
+      }
       co_return false;
     }
     co_return true;
@@ -102,28 +108,65 @@ class Session : public std::enable_shared_from_this<Session> {
     co_return !ec;
   }
 
-  awaitable<bool> Reply(Result<control::Response> r) {
-    co_return co_await Write(r ? *r : ErrorResponse(r.error()));
+  // g++ 12 mishandles temporaries inside co_await expressions (conditional
+  // operands, by-value coroutine arguments): results are kept in named locals
+  // and every coroutine takes its arguments by reference.
+  awaitable<bool> Fail(const Status& s) {
+    control::Response err = ErrorResponse(s);
+    co_return co_await Write(err);
+  }
+
+  awaitable<bool> Reply(const Result<control::Response>& r) {
+    if (r) co_return co_await Write(*r);
+    control::Response err = ErrorResponse(r.error());
+    co_return co_await Write(err);
   }
 
   awaitable<bool> Handle(const control::Request& req) {
     using R = control::Request;
+    Result<control::Response> r =
+        Err(Status::InvalidArgument("request not understood by this praxisd"));
     switch (req.req_case()) {
-      case R::kStatus: co_return co_await Reply(Status_());
-      case R::kGroupCreate: co_return co_await Reply(co_await GroupCreate(req.group_create()));
-      case R::kGroupJoin: co_return co_await Reply(co_await Join(req.group_join()));
-      case R::kGroupLeave: co_return co_await Reply(co_await Leave(req.group_leave()));
-      case R::kGroupInvite: co_return co_await Reply(co_await Invite(req.group_invite()));
-      case R::kGroups: co_return co_await Reply(Groups());
-      case R::kShareBegin: co_return co_await Share(req.share_begin());
-      case R::kLs: co_return co_await Reply(Ls(req.ls()));
-      case R::kGet: co_return co_await Get(req.get());
-      case R::kRepublish: co_return co_await Reply(co_await Republish(req.republish()));
-      case R::kStage: co_return co_await Reply(Stage(req.stage()));
+      case R::kStatus:
+        r = Status_();
+        break;
+      case R::kGroupCreate:
+        r = co_await GroupCreate(req.group_create());
+        break;
+      case R::kGroupJoin:
+        r = co_await Join(req.group_join());
+        break;
+      case R::kGroupLeave:
+        r = co_await Leave(req.group_leave());
+        break;
+      case R::kGroupInvite:
+        r = co_await Invite(req.group_invite());
+        break;
+      case R::kGroups:
+        r = Groups();
+        break;
+      case R::kShareBegin: {
+        bool alive = co_await Share(req.share_begin());
+        co_return alive;
+      }
+      case R::kLs:
+        r = Ls(req.ls());
+        break;
+      case R::kGet: {
+        bool alive = co_await Get(req.get());
+        co_return alive;
+      }
+      case R::kRepublish:
+        r = co_await Republish(req.republish());
+        break;
+      case R::kStage:
+        r = Stage(req.stage());
+        break;
       default:
-        co_return co_await Write(
-            ErrorResponse(Status::InvalidArgument("request not understood by this praxisd")));
+        break;
     }
+    bool alive = co_await Reply(r);
+    co_return alive;
   }
 
   bool IsMember(const Id& group) {
@@ -149,8 +192,8 @@ class Session : public std::enable_shared_from_this<Session> {
     return r;
   }
 
-  awaitable<Result<control::Response>> PublishReply(OwnWrite w) {
-    auto a = co_await PublishAwait(node_, std::move(w));
+  awaitable<Result<control::Response>> PublishReply(OwnWrite& w) {
+    Result<Announcement> a = co_await PublishAwait(node_, w);
     if (!a) co_return Err(a.error());
     control::Response r;
     r.mutable_announcement()->set_announcement(a->id.Str());
@@ -170,7 +213,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string nonce(16, '\0');
     crypto::RandomBytes(nonce.data(), nonce.size());
     g.set_nonce(nonce);
-    auto a = co_await PublishAwait(node_, OwnWrite{.kind = wire::KIND_GENESIS, .body = SerializeBody(g)});
+    OwnWrite w{.kind = wire::KIND_GENESIS, .body = SerializeBody(g)};
+    Result<Announcement> a = co_await PublishAwait(node_, w);
     if (!a) co_return Err(a.error());
     spdlog::info("created group '{}' {}", req.name(), a->id.Hex());
     control::Response r;
@@ -182,37 +226,44 @@ class Session : public std::enable_shared_from_this<Session> {
   awaitable<Result<control::Response>> Join(const control::GroupRef& req) {
     auto gid = ResolveGroup(node_.ingestor(), req.group());
     if (!gid) co_return Err(gid.error());
-    if (IsMember(*gid)) co_return Err(Status::AlreadyExists("already a member of group " + GroupLabel(*gid)));
+    if (IsMember(*gid))
+      co_return Err(Status::AlreadyExists("already a member of group " + GroupLabel(*gid)));
     wire::Join j;
     if (node_.ingestor().Group(*gid)->genesis.invite_only()) {
       auto invite = FindInviteFor(*gid, node_.member());
       if (!invite)
-        co_return Err(Status::FailedPrecondition("group " + GroupLabel(*gid) +
-                                                 " is invite-only and no invite for you is held here"));
+        co_return Err(Status::FailedPrecondition(
+            "group " + GroupLabel(*gid) + " is invite-only and no invite for you is held here"));
       j.set_invite(invite->Str());
     }
-    co_return co_await PublishReply(
-        OwnWrite{.kind = wire::KIND_JOIN, .group = *gid, .body = SerializeBody(j)});
+    OwnWrite w{.kind = wire::KIND_JOIN, .group = *gid, .body = SerializeBody(j)};
+    Result<control::Response> r = co_await PublishReply(w);
+    co_return r;
   }
 
   std::optional<Id> FindInviteFor(const Id& group, const Id& invitee) {
     std::optional<Id> found;
-    (void)node_.store().Scan(Column::kGroupIndex, group.Str(), [&](std::string_view k, std::string_view v) {
-      if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_INVITE) return true;
-      auto a = node_.ingestor().Find(keys::GroupIndexId(k));
-      wire::Invite i;
-      if (a && *a && ParseBody(**a, i) && i.invitee() == invitee.View()) found = (*a)->id;
-      return !found;
-    });
+    (void)node_.store().Scan(Column::kGroupIndex, group.Str(),
+                             [&](std::string_view k, std::string_view v) {
+                               if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_INVITE)
+                                 return true;
+                               auto a = node_.ingestor().Find(keys::GroupIndexId(k));
+                               wire::Invite i;
+                               if (a && *a && ParseBody(**a, i) && i.invitee() == invitee.View())
+                                 found = (*a)->id;
+                               return !found;
+                             });
     return found;
   }
 
   awaitable<Result<control::Response>> Leave(const control::GroupRef& req) {
     auto gid = ResolveGroup(node_.ingestor(), req.group());
     if (!gid) co_return Err(gid.error());
-    if (!IsMember(*gid)) co_return Err(Status::FailedPrecondition("not a member of group " + GroupLabel(*gid)));
-    co_return co_await PublishReply(OwnWrite{.kind = wire::KIND_LEAVE, .group = *gid,
-                                             .body = SerializeBody(wire::Leave())});
+    if (!IsMember(*gid))
+      co_return Err(Status::FailedPrecondition("not a member of group " + GroupLabel(*gid)));
+    OwnWrite w{.kind = wire::KIND_LEAVE, .group = *gid, .body = SerializeBody(wire::Leave())};
+    Result<control::Response> r = co_await PublishReply(w);
+    co_return r;
   }
 
   awaitable<Result<control::Response>> Invite(const control::GroupInviteRequest& req) {
@@ -221,11 +272,13 @@ class Session : public std::enable_shared_from_this<Session> {
     auto member = ResolveMember(req.member());
     if (!member) co_return Err(member.error());
     if (!IsMember(*gid))
-      co_return Err(Status::FailedPrecondition("only members invite; you are not a member of group " + GroupLabel(*gid)));
+      co_return Err(Status::FailedPrecondition(
+          "only members invite; you are not a member of group " + GroupLabel(*gid)));
     wire::Invite i;
     i.set_invitee(member->Str());
-    co_return co_await PublishReply(
-        OwnWrite{.kind = wire::KIND_INVITE, .group = *gid, .body = SerializeBody(i)});
+    OwnWrite w{.kind = wire::KIND_INVITE, .group = *gid, .body = SerializeBody(i)};
+    Result<control::Response> r = co_await PublishReply(w);
+    co_return r;
   }
 
   Result<control::Response> Groups() {
@@ -249,11 +302,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   awaitable<bool> Share(const control::ShareBeginRequest& begin) {
     auto gid = ResolveGroup(node_.ingestor(), begin.group());
-    if (!gid) co_return co_await Write(ErrorResponse(gid.error()));
-    if (!IsMember(*gid))
-      co_return co_await Write(ErrorResponse(Status::FailedPrecondition(
-          "you are not a member of group " + GroupLabel(*gid) + "; join it first: praxis group join " +
-          gid->Short())));
+    if (!gid) {
+      Status failure_ = gid.error();
+      co_return co_await Fail(failure_);
+    }
+    if (!IsMember(*gid)) {
+      Status failure_ =
+          Status::FailedPrecondition("you are not a member of group " + GroupLabel(*gid) +
+                                     "; join it first: praxis group join " + gid->Short());
+      co_return co_await Fail(failure_);
+    }
     control::Response ack;
     ack.mutable_ack();
     if (!co_await Write(ack)) co_return false;
@@ -266,18 +324,26 @@ class Session : public std::enable_shared_from_this<Session> {
         co_return false;
       }
       if (req.has_share_end()) break;
-      if (!req.has_data())
-        co_return co_await Write(ErrorResponse(Status::InvalidArgument("expected share data or end")));
-      if (Status s = writer.Append(req.data().bytes()); !s.ok())
-        co_return co_await Write(ErrorResponse(s));
+      if (!req.has_data()) {
+        Status failure_ = Status::InvalidArgument("expected share data or end");
+        co_return co_await Fail(failure_);
+      }
+      if (Status s = writer.Append(req.data().bytes()); !s.ok()) {
+        Status failure_ = s;
+        co_return co_await Fail(failure_);
+      }
     }
     OwnWrite w{.kind = wire::KIND_SHARE, .group = *gid};
     Result<ResourceInfo> info = Err(Status::Cancelled("not run"));
-    Status fin = co_await PoolAwait(node_, [&] {
+    std::function<Status()> finish = [&] {
       info = writer.Finish(w.extra);
       return info ? Status::OK() : info.error();
-    });
-    if (!fin.ok()) co_return co_await Write(ErrorResponse(fin));
+    };
+    Status fin = co_await PoolAwait(node_, finish);
+    if (!fin.ok()) {
+      Status failure_ = fin;
+      co_return co_await Fail(failure_);
+    }
     wire::Share s;
     s.set_root(info->root.Str());
     s.set_size(info->size);
@@ -287,9 +353,13 @@ class Session : public std::enable_shared_from_this<Session> {
     s.set_filename(begin.filename());
     s.set_note(begin.note());
     w.body = SerializeBody(s);
-    auto a = co_await PublishAwait(node_, std::move(w));
-    if (!a) co_return co_await Write(ErrorResponse(a.error()));
-    spdlog::info("shared '{}' ({} bytes) into {} as {}", begin.title(), info->size, gid->Short(), a->id.Hex());
+    Result<Announcement> a = co_await PublishAwait(node_, w);
+    if (!a) {
+      Status failure_ = a.error();
+      co_return co_await Fail(failure_);
+    }
+    spdlog::info("shared '{}' ({} bytes) into {} as {}", begin.title(), info->size, gid->Short(),
+                 a->id.Hex());
     control::Response r;
     r.mutable_share()->set_announcement(a->id.Str());
     r.mutable_share()->set_root(info->root.Str());
@@ -314,25 +384,27 @@ class Session : public std::enable_shared_from_this<Session> {
     Status err;
     for (const auto& [gid, g] : node_.ingestor().Groups()) {
       if (group && gid != *group) continue;
-      Status s = node_.store().Scan(Column::kGroupIndex, gid.Str(), [&](std::string_view k, std::string_view v) {
-        if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_SHARE) return true;
-        auto a = node_.ingestor().Find(keys::GroupIndexId(k));
-        if (!a || !*a) {
-          err = a ? Status::Corruption("group index names a missing envelope") : a.error();
-          return false;
-        }
-        if (author && (*a)->author != *author) return true;
-        if (Status es = FillEntry(**a, g, out->add_entries()); !es.ok()) {
-          err = es;
-          return false;
-        }
-        return true;
-      });
+      Status s = node_.store().Scan(
+          Column::kGroupIndex, gid.Str(), [&](std::string_view k, std::string_view v) {
+            if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_SHARE) return true;
+            auto a = node_.ingestor().Find(keys::GroupIndexId(k));
+            if (!a || !*a) {
+              err = a ? Status::Corruption("group index names a missing envelope") : a.error();
+              return false;
+            }
+            if (author && (*a)->author != *author) return true;
+            if (Status es = FillEntry(**a, g, out->add_entries()); !es.ok()) {
+              err = es;
+              return false;
+            }
+            return true;
+          });
       if (!s.ok()) return Err(s);
       if (!err.ok()) return Err(err);
     }
-    std::stable_sort(out->mutable_entries()->begin(), out->mutable_entries()->end(),
-                     [](const control::Entry& x, const control::Entry& y) { return x.created() < y.created(); });
+    std::stable_sort(
+        out->mutable_entries()->begin(), out->mutable_entries()->end(),
+        [](const control::Entry& x, const control::Entry& y) { return x.created() < y.created(); });
     return r;
   }
 
@@ -352,11 +424,12 @@ class Session : public std::enable_shared_from_this<Session> {
     e->set_note(s.note());
     e->set_filename(s.filename());
     bool committed = false;
-    Status st = node_.store().Scan(Column::kRepublishes, a.id.Str(), [&](std::string_view, std::string_view v) {
-      e->add_republished_by(std::string(v));
-      if (v == node_.member().View()) committed = true;
-      return true;
-    });
+    Status st = node_.store().Scan(Column::kRepublishes, a.id.Str(),
+                                   [&](std::string_view, std::string_view v) {
+                                     e->add_republished_by(std::string(v));
+                                     if (v == node_.member().View()) committed = true;
+                                     return true;
+                                   });
     if (!st.ok()) return st;
     auto held = ResourceHeld(node_.store(), root);
     if (!held) return held.error();
@@ -387,21 +460,36 @@ class Session : public std::enable_shared_from_this<Session> {
 
   awaitable<bool> Get(const control::GetRequest& req) {
     auto content = ResolveContent(req.id());
-    if (!content) co_return co_await Write(ErrorResponse(content.error()));
+    if (!content) {
+      Status failure_ = content.error();
+      co_return co_await Fail(failure_);
+    }
     auto& [root, share] = *content;
     auto held = ResourceHeld(node_.store(), root);
-    if (!held) co_return co_await Write(ErrorResponse(held.error()));
-    if (!*held)
-      co_return co_await Write(ErrorResponse(Status::NotFound(
-          "content " + root.Short() + " is not held on this node (fetching from peers needs the network)")));
+    if (!held) {
+      Status failure_ = held.error();
+      co_return co_await Fail(failure_);
+    }
+    if (!*held) {
+      Status failure_ =
+          Status::NotFound("content " + root.Short() +
+                           " is not held on this node (fetching from peers needs the network)");
+      co_return co_await Fail(failure_);
+    }
     auto manifest = LoadManifest(node_.store(), root);
-    if (!manifest) co_return co_await Write(ErrorResponse(manifest.error()));
+    if (!manifest) {
+      Status failure_ = manifest.error();
+      co_return co_await Fail(failure_);
+    }
     std::vector<Id> chunks;
     Status s = ForEachChunk(node_.store(), root, [&](std::uint64_t, const Id& c) {
       chunks.push_back(c);
       return Status::OK();
     });
-    if (!s.ok()) co_return co_await Write(ErrorResponse(s));
+    if (!s.ok()) {
+      Status failure_ = s;
+      co_return co_await Fail(failure_);
+    }
     control::Response r;
     auto* b = r.mutable_get_begin();
     b->set_root(root.Str());
@@ -416,7 +504,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!co_await Write(r)) co_return false;
     for (const Id& c : chunks) {
       auto bytes = ReadChunk(node_.store(), c);
-      if (!bytes) co_return co_await Write(ErrorResponse(bytes.error()));
+      if (!bytes) {
+        Status failure_ = bytes.error();
+        co_return co_await Fail(failure_);
+      }
       control::Response d;
       d.mutable_data()->set_bytes(std::move(*bytes));
       if (!co_await Write(d)) co_return false;
@@ -445,8 +536,12 @@ class Session : public std::enable_shared_from_this<Session> {
                                                "; join it first to republish into it"));
     wire::Republish r;
     r.set_original(id->Str());
-    co_return co_await PublishReply(OwnWrite{.kind = wire::KIND_REPUBLISH, .group = into,
-                                             .body = SerializeBody(r), .original = std::move(**a)});
+    OwnWrite w{.kind = wire::KIND_REPUBLISH,
+               .group = into,
+               .body = SerializeBody(r),
+               .original = std::move(**a)};
+    Result<control::Response> reply = co_await PublishReply(w);
+    co_return reply;
   }
 
   Result<control::Response> Stage(const control::StageRequest& req) {
@@ -485,7 +580,8 @@ awaitable<void> AcceptLoop(Node& node, stream::acceptor& acceptor) {
       continue;
     }
     auto session = std::make_shared<Session>(node, std::move(socket));
-    asio::co_spawn(node.executor(), [session]() { return session->Run(); }, asio::detached);
+    asio::co_spawn(
+        node.executor(), [session]() { return session->Run(); }, asio::detached);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "praxis/node/daemon.h"
 
+#include <spdlog/spdlog.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -8,7 +10,6 @@
 #include <asio/signal_set.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "praxis/node/control_server.h"
 #include "praxis/node/data_dir.h"
@@ -25,7 +26,8 @@ Result<tcp::endpoint> ParseHostPort(const std::string& text) {
   if (colon == std::string::npos || colon == 0)
     return Err(Status::InvalidArgument("listen address '" + text + "' is not HOST:PORT"));
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   std::string port_text = text.substr(colon + 1);
   char* end = nullptr;
   long port = std::strtol(port_text.c_str(), &end, 10);
@@ -53,7 +55,8 @@ asio::awaitable<void> ListenLoop(tcp::acceptor& acceptor) {
       if (!acceptor.is_open()) co_return;
       continue;
     }
-    spdlog::debug("peer connection from {} closed: no protocol yet", Format(socket.remote_endpoint(ec)));
+    spdlog::debug("peer connection from {} closed: no protocol yet",
+                  Format(socket.remote_endpoint(ec)));
   }
 }
 

@@ -76,7 +76,9 @@ Result<crypto::KeyPair> ReadKey(const std::string& path) {
   auto raw = FromHexString(std::string_view(text).substr(kKeyMagic.size()));
   if (!raw) return Err(Status::Corruption("identity key " + path + " is corrupt (bad hex)"));
   auto kp = crypto::KeyPair::FromSecret(*raw);
-  if (!kp) return Err(Status::Corruption("identity key " + path + " is corrupt (" + kp.error().message() + ")"));
+  if (!kp)
+    return Err(
+        Status::Corruption("identity key " + path + " is corrupt (" + kp.error().message() + ")"));
   return kp;
 }
 }  // namespace

@@ -12,12 +12,18 @@ using K = IngestOutcome::Kind;
 
 const char* OutcomeName(IngestOutcome::Kind k) {
   switch (k) {
-    case K::kAccepted: return "accepted";
-    case K::kDuplicate: return "duplicate";
-    case K::kDeferred: return "deferred";
-    case K::kInvalid: return "invalid";
-    case K::kOutOfScope: return "out of scope";
-    case K::kFork: return "fork";
+    case K::kAccepted:
+      return "accepted";
+    case K::kDuplicate:
+      return "duplicate";
+    case K::kDeferred:
+      return "deferred";
+    case K::kInvalid:
+      return "invalid";
+    case K::kOutOfScope:
+      return "out of scope";
+    case K::kFork:
+      return "fork";
   }
   return "?";
 }
@@ -153,7 +159,8 @@ Result<std::optional<Announcement>> Ingestor::Find(const Id& id) {
     if (!*e) return std::optional<Announcement>();
   }
   auto a = ParseAnnouncement(**e);
-  if (!a) return Err(Status::Corruption("stored envelope " + id.Hex() + ": " + a.error().message()));
+  if (!a)
+    return Err(Status::Corruption("stored envelope " + id.Hex() + ": " + a.error().message()));
   a->verified = true;
   return std::optional<Announcement>(std::move(*a));
 }
@@ -194,7 +201,8 @@ IngestOutcome Ingestor::Apply(const Announcement& a, const Announcement* origina
 
   const Id log_group = a.LogGroup();
   auto head_or = Head(a.author, log_group);
-  if (!head_or) return Outcome(K::kDeferred, a.id, "store read failed: " + head_or.error().message());
+  if (!head_or)
+    return Outcome(K::kDeferred, a.id, "store read failed: " + head_or.error().message());
   LogHead head = *head_or;
   if (head.frozen_at && a.seq >= head.frozen_at)
     return Outcome(K::kOutOfScope, a.id, "log frozen at a proven fork");
@@ -236,7 +244,8 @@ IngestOutcome Ingestor::CheckBody(const Announcement& a, const Announcement* ori
   if (a.kind == wire::KIND_GENESIS) {
     wire::Genesis g;
     if (!ParseBody(a, g)) return invalid("genesis body does not parse");
-    if (g.name().empty() || g.name().size() > kMaxName) return invalid("group name empty or too long");
+    if (g.name().empty() || g.name().size() > kMaxName)
+      return invalid("group name empty or too long");
     if (g.description().size() > kMaxText) return invalid("group description too long");
     if (!TagsOk(g.tags())) return invalid("bad group tags");
     if (g.min_republishers() > kMaxThreshold || g.min_outside() > kMaxThreshold)
@@ -348,7 +357,8 @@ void Ingestor::Stage(const Announcement& a, const Announcement* attached,
   if (a.kind == wire::KIND_REPUBLISH && original) {
     ws.Put(Column::kRepublishes, keys::Pair(original->id, a.id), a.author.Str());
     // The original is kept beside the log indexes, never inside them.
-    if (attached && !Held(original->id)) ws.Put(Column::kOriginals, original->id.Str(), original->envelope);
+    if (attached && !Held(original->id))
+      ws.Put(Column::kOriginals, original->id.Str(), original->envelope);
   }
   staged_.emplace(a.id, a.envelope);
 }
@@ -375,9 +385,15 @@ void Ingestor::Track(const Announcement& a, const Announcement* original) {
   e.created = a.created;
   e.seq = a.seq;
   switch (a.kind) {
-    case wire::KIND_JOIN: e.type = StageEvent::Type::kJoin; break;
-    case wire::KIND_LEAVE: e.type = StageEvent::Type::kLeave; break;
-    case wire::KIND_SHARE: e.type = StageEvent::Type::kShare; break;
+    case wire::KIND_JOIN:
+      e.type = StageEvent::Type::kJoin;
+      break;
+    case wire::KIND_LEAVE:
+      e.type = StageEvent::Type::kLeave;
+      break;
+    case wire::KIND_SHARE:
+      e.type = StageEvent::Type::kShare;
+      break;
     case wire::KIND_REPUBLISH:
       if (!original || !original->group) return;
       e.type = StageEvent::Type::kRepublish;
@@ -386,7 +402,8 @@ void Ingestor::Track(const Announcement& a, const Announcement* original) {
       e.original_group = *original->group;
       e.original_created = original->created;
       break;
-    default: return;  // unknown kinds and the rest do not bear on stages
+    default:
+      return;  // unknown kinds and the rest do not bear on stages
   }
   if (auto it = groups_.find(e.group); it != groups_.end()) {
     it->second.engine->Add(e);
@@ -451,7 +468,10 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     if (it.a && !it.skip)
       if (Status s = VerifyAnnouncement(*it.a); !s.ok()) it.a = Err(s);
   };
-  if (pf) pf(batch.size(), prepare); else for (std::size_t i = 0; i < batch.size(); ++i) prepare(i);
+  if (pf)
+    pf(batch.size(), prepare);
+  else
+    for (std::size_t i = 0; i < batch.size(); ++i) prepare(i);
 
   // Skip verification of what is already held or already failed (cheap checks first).
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -469,7 +489,10 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
       it.skip = true;
     }
   }
-  if (pf) pf(batch.size(), verify); else for (std::size_t i = 0; i < batch.size(); ++i) verify(i);
+  if (pf)
+    pf(batch.size(), verify);
+  else
+    for (std::size_t i = 0; i < batch.size(); ++i) verify(i);
 
   storage::WriteSet ws;
   std::vector<Id> accepted;

@@ -1,7 +1,7 @@
 // praxisd: a praxis node. Parses options and configuration, then runs.
-#include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <set>
 
@@ -54,8 +54,9 @@ int main(int argc, char** argv) {
                             "~/.local/share/praxis)");
   app.add_option("--config", config, "TOML configuration file (flags override it)");
   auto* ls = app.add_option("--listen", opts.listen, "Listen for peers on HOST:PORT (port 0: any)");
-  auto* ll = app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
-                 ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  auto* ll =
+      app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
+          ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   CLI11_PARSE(app, argc, argv);
   if (!config.empty() &&
       !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0, ll->count() > 0))

@@ -1,7 +1,6 @@
 #include "praxis/node/node.h"
 
 #include <asio/post.hpp>
-
 #include <chrono>
 
 namespace praxis::node {
@@ -92,8 +91,9 @@ void Node::StartBatch() {
   auto shared_ws = std::make_shared<storage::WriteSet>(std::move(ws));
   auto shared_results =
       std::make_shared<std::vector<std::pair<Result<Announcement>, Done>>>(std::move(results));
-  RunOnPool([this, shared_ws] { return store_.Write(*shared_ws, storage::Durability::kSync); },
-            [this, shared_results](Status s) { FinishBatch(std::move(s), std::move(*shared_results)); });
+  RunOnPool(
+      [this, shared_ws] { return store_.Write(*shared_ws, storage::Durability::kSync); },
+      [this, shared_results](Status s) { FinishBatch(std::move(s), std::move(*shared_results)); });
 }
 
 void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement>, Done>> results) {

@@ -46,7 +46,8 @@ Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::
     return Err(Status::NotFound("unknown announcement " + text));
   }
   if (hex.size() < kMinPrefix)
-    return Err(Status::InvalidArgument("id prefix '" + text + "' is too short (at least 4 digits)"));
+    return Err(
+        Status::InvalidArgument("id prefix '" + text + "' is too short (at least 4 digits)"));
   std::string prefix_bytes = *FromHexString(hex.substr(0, hex.size() & ~std::size_t{1}));
   std::vector<Id> hits;
   Status s = store.Scan(storage::Column::kEnvelopes, prefix_bytes,
@@ -63,8 +64,7 @@ Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::
 
 Result<Id> ResolveMember(const std::string& text) {
   if (auto id = Id::FromHex(Lower(text))) return *id;
-  return Err(Status::InvalidArgument("malformed member id '" + text +
-                                     "': expected 64 hex digits"));
+  return Err(Status::InvalidArgument("malformed member id '" + text + "': expected 64 hex digits"));
 }
 
 }  // namespace praxis::node

@@ -72,8 +72,8 @@ Result<ResourceInfo> ResourceWriter::Finish(storage::WriteSet& ws) {
   top.set_chunk_size(kChunkSize);
   for (std::size_t begin = 0; begin < chunk_ids_.size(); begin += max_entries_) {
     std::size_t end = std::min(chunk_ids_.size(), begin + max_entries_);
-    std::uint64_t bytes = std::min<std::uint64_t>(size_ - begin * kChunkSize,
-                                                  (end - begin) * kChunkSize);
+    std::uint64_t bytes =
+        std::min<std::uint64_t>(size_ - begin * kChunkSize, (end - begin) * kChunkSize);
     top.add_children(PutManifest(single(begin, end, bytes), ws).Str());
     top.add_child_sizes(bytes);
   }

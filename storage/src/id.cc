@@ -62,8 +62,9 @@ bool Id::IsZero() const {
 
 std::string Status::ToString() const {
   static constexpr const char* kNames[] = {
-      "OK",        "invalid argument", "not found", "already exists", "corruption", "I/O error",
-      "protocol", "deferred",         "timed out", "cancelled",      "failed precondition"};
+      "OK",         "invalid argument", "not found",          "already exists",
+      "corruption", "I/O error",        "protocol",           "deferred",
+      "timed out",  "cancelled",        "failed precondition"};
   if (ok()) return "OK";
   return std::string(kNames[static_cast<int>(code_)]) + ": " + msg_;
 }

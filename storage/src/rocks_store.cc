@@ -17,8 +17,8 @@ namespace praxis::storage {
 
 const char* ColumnName(Column c) {
   static constexpr std::array<const char*, static_cast<int>(Column::kCount)> kNames = {
-      "default", "envelopes", "logs",   "group_index", "originals",  "forks",
-      "manifests", "chunks",  "peers", "by_root",     "republishes"};
+      "default",   "envelopes", "logs",  "group_index", "originals",  "forks",
+      "manifests", "chunks",    "peers", "by_root",     "republishes"};
   return kNames[static_cast<int>(c)];
 }
 
@@ -158,15 +158,14 @@ Status CheckSchema(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, const std
                                 " has no schema version; it was not written by praxisd");
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    return FromRocks(db->Put(wo, meta,
-                             std::string(kSchemaVersionKey), std::to_string(kSchemaVersion)));
+    return FromRocks(
+        db->Put(wo, meta, std::string(kSchemaVersionKey), std::to_string(kSchemaVersion)));
   }
   if (!s.ok()) return FromRocks(s);
   if (v != std::to_string(kSchemaVersion))
-    return Status::FailedPrecondition("database at " + path + " has schema version '" + v +
-                                      "', this praxisd understands " +
-                                      std::to_string(kSchemaVersion) +
-                                      "; refusing to open it (use a matching praxisd)");
+    return Status::FailedPrecondition(
+        "database at " + path + " has schema version '" + v + "', this praxisd understands " +
+        std::to_string(kSchemaVersion) + "; refusing to open it (use a matching praxisd)");
   return Status::OK();
 }
 
@@ -176,8 +175,7 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const StoreOptions& opts) {
   namespace fs = std::filesystem;
   std::error_code ec;
   bool fresh = !fs::exists(fs::path(opts.path) / "CURRENT", ec);
-  if (fresh && !opts.create_if_missing)
-    return Err(Status::NotFound("no database at " + opts.path));
+  if (fresh && !opts.create_if_missing) return Err(Status::NotFound("no database at " + opts.path));
 
   std::vector<std::string> existing;
   if (!fresh) {
@@ -188,8 +186,8 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const StoreOptions& opts) {
       known.insert(ColumnName(static_cast<Column>(i)));
     for (const auto& name : existing)
       if (!known.count(name))
-        return Err(Status::FailedPrecondition("database at " + opts.path +
-                                              " has column family '" + name +
+        return Err(Status::FailedPrecondition("database at " + opts.path + " has column family '" +
+                                              name +
                                               "' unknown to this praxisd (written by a newer "
                                               "version?); refusing to open it"));
   }
@@ -211,8 +209,8 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const StoreOptions& opts) {
   auto s = rocksdb::DB::Open(dbo, opts.path, cfs, &handles, &db);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
-      return Err(Status::IOError("database at " + opts.path +
-                                 " is in use by another process (" + s.ToString() + ")"));
+      return Err(Status::IOError("database at " + opts.path + " is in use by another process (" +
+                                 s.ToString() + ")"));
     return Err(FromRocks(s));
   }
   auto store = std::make_unique<RocksStore>(opts.path, db, handles);

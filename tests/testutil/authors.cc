@@ -76,13 +76,17 @@ Announcement TestAuthor::Raw(const Id& group, std::uint32_t kind, std::string bo
 
 Announcement TestAuthor::At(const Id& group, std::uint32_t kind, std::string body,
                             std::uint64_t seq, std::optional<Id> prev, std::uint64_t created) {
-  node::Draft d{.group = group, .kind = kind, .seq = seq, .prev = prev, .created = created,
+  node::Draft d{.group = group,
+                .kind = kind,
+                .seq = seq,
+                .prev = prev,
+                .created = created,
                 .body = std::move(body)};
   return node::SignDraft(key_, d);
 }
 
-node::IngestOutcome ApplyAndWrite(node::Ingestor& ing, storage::Store& store,
-                                  const Announcement& a, const Announcement* original) {
+node::IngestOutcome ApplyAndWrite(node::Ingestor& ing, storage::Store& store, const Announcement& a,
+                                  const Announcement* original) {
   storage::WriteSet ws;
   node::IngestOutcome o = ing.Apply(a, original, ws);
   if (!ws.empty()) {

@@ -69,7 +69,7 @@ TEST_F(AnnouncementTest, MalformedEnvelopesAreProtocolErrors) {
   EXPECT_FALSE(ParseAnnouncement(std::string(kMaxEnvelopeBytes + 1, 'a')));
   EXPECT_FALSE(with_header([](wire::Header& h) { h.set_author("short"); }));
   EXPECT_FALSE(with_header([](wire::Header& h) { h.set_seq(0); }));
-  EXPECT_FALSE(with_header([](wire::Header& h) { h.set_seq(1); }));  // prev set at seq 1
+  EXPECT_FALSE(with_header([](wire::Header& h) { h.set_seq(1); }));    // prev set at seq 1
   EXPECT_FALSE(with_header([](wire::Header& h) { h.clear_prev(); }));  // seq 2 without prev
   EXPECT_FALSE(with_header([](wire::Header& h) { h.set_body_size(99); }));
   EXPECT_FALSE(with_header([](wire::Header& h) { h.set_group("abc"); }));

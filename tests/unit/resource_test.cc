@@ -33,11 +33,11 @@ class ResourceTest : public ::testing::Test {
   std::string Read(const Id& root) {
     std::string out;
     EXPECT_TRUE(ForEachChunk(*store_, root, [&](std::uint64_t, const Id& c) {
-      auto b = ReadChunk(*store_, c);
-      if (!b) return b.error();
-      out += *b;
-      return Status::OK();
-    }).ok());
+                  auto b = ReadChunk(*store_, c);
+                  if (!b) return b.error();
+                  out += *b;
+                  return Status::OK();
+                }).ok());
     return out;
   }
   static std::string Content(std::size_t n) {
@@ -90,9 +90,9 @@ TEST_F(ResourceTest, CorruptChunkIsDetectedOnRead) {
   ResourceInfo info = Put("precious");
   Id chunk;
   ASSERT_TRUE(ForEachChunk(*store_, info.root, [&](std::uint64_t, const Id& c) {
-    chunk = c;
-    return Status::OK();
-  }).ok());
+                chunk = c;
+                return Status::OK();
+              }).ok());
   storage::WriteSet ws;
   ws.Put(Column::kChunks, chunk.Str(), "tampered");
   ASSERT_TRUE(store_->Write(ws, storage::Durability::kSync).ok());

@@ -14,7 +14,8 @@ TEST(RocksStore, PutGetScanLastInKeyOrder) {
   ASSERT_TRUE(store) << store.error().ToString();
   Id a = *Id::FromHex(std::string(64, 'a')), g = *Id::FromHex(std::string(64, 'b'));
   WriteSet ws;
-  for (std::uint64_t seq : {3, 1, 2, 10}) ws.Put(Column::kLogs, keys::Log(a, g, seq), std::to_string(seq));
+  for (std::uint64_t seq : {3, 1, 2, 10})
+    ws.Put(Column::kLogs, keys::Log(a, g, seq), std::to_string(seq));
   ASSERT_TRUE((*store)->Write(ws, Durability::kSync).ok());
 
   auto v = (*store)->Get(Column::kLogs, keys::Log(a, g, 2));
@@ -24,10 +25,13 @@ TEST(RocksStore, PutGetScanLastInKeyOrder) {
   EXPECT_FALSE(*(*store)->Get(Column::kEnvelopes, keys::Log(a, g, 2)));  // columns are apart
 
   std::vector<std::uint64_t> seen;
-  ASSERT_TRUE((*store)->Scan(Column::kLogs, keys::LogPrefix(a, g), [&](std::string_view k, std::string_view) {
-    seen.push_back(keys::LogSeq(k));
-    return true;
-  }).ok());
+  ASSERT_TRUE((*store)
+                  ->Scan(Column::kLogs, keys::LogPrefix(a, g),
+                         [&](std::string_view k, std::string_view) {
+                           seen.push_back(keys::LogSeq(k));
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 10}));
 
   auto last = (*store)->Last(Column::kLogs, keys::LogPrefix(a, g));

@@ -28,17 +28,17 @@ inline const Id kNoGroup{};
 // A parsed envelope whose structure checked out. Its signature may not yet be
 // verified: see `verified`.
 struct Announcement {
-  Id id;        // BLAKE2b-256 of the signed bytes
+  Id id;  // BLAKE2b-256 of the signed bytes
   Id author;
   std::optional<Id> group;  // header group; empty for genesis and profile
   std::uint32_t kind = 0;
   std::uint64_t seq = 0;
   std::optional<Id> prev;
   std::uint64_t created = 0;  // ms since the Unix epoch
-  std::string header;     // exact signed header bytes
-  std::string body;       // exact signed body bytes
-  std::string signature;  // 64 bytes
-  std::string envelope;   // serialised Envelope as received or built
+  std::string header;         // exact signed header bytes
+  std::string body;           // exact signed body bytes
+  std::string signature;      // 64 bytes
+  std::string envelope;       // serialised Envelope as received or built
   bool verified = false;
 
   // The (author, group) log this announcement belongs to: the header group,

@@ -34,8 +34,8 @@ struct IngestOutcome {
   enum class Kind : std::uint8_t { kAccepted, kDuplicate, kDeferred, kInvalid, kOutOfScope, kFork };
   Kind kind = Kind::kInvalid;
   Id id;
-  std::string reason;              // one line, for logs and the CLI
-  std::optional<Id> waiting_for;   // kDeferred: the id whose arrival may unblock it
+  std::string reason;             // one line, for logs and the CLI
+  std::optional<Id> waiting_for;  // kDeferred: the id whose arrival may unblock it
   bool ok() const { return kind == Kind::kAccepted; }
 };
 const char* OutcomeName(IngestOutcome::Kind k);
@@ -45,8 +45,8 @@ struct LogHead {
   std::uint64_t seq = 0;  // 0: nothing held
   Id id;
   std::uint64_t created = 0;
-  bool member = false;             // after the last join/leave in this log
-  std::uint64_t frozen_at = 0;     // seq of a proven fork; 0 if none
+  bool member = false;          // after the last join/leave in this log
+  std::uint64_t frozen_at = 0;  // seq of a proven fork; 0 if none
 };
 
 // What the node knows of one group.
@@ -110,7 +110,7 @@ class Ingestor {
   const GroupState* Group(const Id& group) const;
   const std::map<Id, GroupState>& Groups() const { return groups_; }
   Result<std::optional<Announcement>> Find(const Id& id);  // an envelope or an original
-  bool Held(const Id& id);  // in the logs (not only as an original)
+  bool Held(const Id& id);                                 // in the logs (not only as an original)
 
   std::size_t pending() const { return pending_count_; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
@@ -118,8 +118,8 @@ class Ingestor {
  private:
   Ingestor(storage::Store& store, IngestorOptions opts);
   Status Rebuild();
-  IngestOutcome CheckBody(const Announcement& a, const Announcement* original,
-                          const LogHead& head, std::optional<Announcement>& held_original);
+  IngestOutcome CheckBody(const Announcement& a, const Announcement* original, const LogHead& head,
+                          std::optional<Announcement>& held_original);
   void Stage(const Announcement& a, const Announcement* original_to_store,
              const Announcement* original, storage::WriteSet& ws);
   void Track(const Announcement& a, const Announcement* original);  // groups, stages
@@ -130,7 +130,7 @@ class Ingestor {
   storage::Store& store_;
   IngestorOptions opts_;
   std::map<Id, GroupState> groups_;
-  std::unordered_map<std::string, LogHead> heads_;  // key: author | log group
+  std::unordered_map<std::string, LogHead> heads_;      // key: author | log group
   std::unordered_map<Id, std::string, IdHash> staged_;  // id -> envelope, not yet written
   struct Pending {
     Announcement a;

@@ -9,7 +9,6 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/thread_pool.hpp>
-
 #include <deque>
 #include <functional>
 #include <memory>
@@ -32,9 +31,9 @@ struct NodeOptions {
 // One announcement the node's own member wants to make.
 struct OwnWrite {
   std::uint32_t kind = 0;
-  std::optional<Id> group;     // none for genesis and profile
-  std::string body;            // serialised body message
-  storage::WriteSet extra;     // written in the same synced batch (e.g. manifests)
+  std::optional<Id> group;               // none for genesis and profile
+  std::string body;                      // serialised body message
+  storage::WriteSet extra;               // written in the same synced batch (e.g. manifests)
   std::optional<Announcement> original;  // a republish's share
 };
 

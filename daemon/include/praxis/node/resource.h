@@ -52,9 +52,9 @@ class ResourceWriter {
 
   storage::Store& store_;
   std::size_t max_entries_;
-  std::string buffer_;                 // < kChunkSize bytes not yet cut
-  storage::WriteSet chunk_writes_;     // cut chunks not yet written
-  std::vector<Id> chunk_ids_;          // every chunk, in order
+  std::string buffer_;              // < kChunkSize bytes not yet cut
+  storage::WriteSet chunk_writes_;  // cut chunks not yet written
+  std::vector<Id> chunk_ids_;       // every chunk, in order
   std::uint64_t size_ = 0;
   bool wrote_without_wal_ = false;
 };

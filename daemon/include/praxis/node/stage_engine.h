@@ -39,9 +39,9 @@ struct GroupRules {
 struct StageEvent {
   enum class Type : std::uint8_t { kJoin, kLeave, kShare, kRepublish };
   Type type = Type::kShare;
-  Id id;       // announcement id
+  Id id;  // announcement id
   Id author;
-  Id group;    // group the announcement was posted into
+  Id group;                   // group the announcement was posted into
   std::uint64_t created = 0;  // ms since epoch; canonical order is (created, id)
   std::uint64_t seq = 0;      // position in the (author, group) log
   // kRepublish only: the share it points to.
@@ -54,13 +54,13 @@ struct StageEvent {
 // Everything `praxis stage` reports.
 struct StageReport {
   Stage stage = Stage::kNetwork;
-  std::optional<Id> raised_by;  // the event at which the current stage was reached
+  std::optional<Id> raised_by;             // the event at which the current stage was reached
   std::uint32_t republishers = 0;          // distinct members counted for practice
   std::uint32_t outside_republishers = 0;  // distinct non-members counted for influence
   std::uint32_t contributors = 0;          // distinct members who shared or republished
   std::uint32_t members = 0;               // members after the last event
   double republisher_share = 0;            // republishers / contributors (0 when none)
-  double reciprocity = 0;         // share of republisher->author edges whose reverse exists
+  double reciprocity = 0;              // share of republisher->author edges whose reverse exists
   std::uint64_t median_uptake_ms = 0;  // median time from a share to its first counted republish
   bool operator==(const StageReport&) const = default;
 };

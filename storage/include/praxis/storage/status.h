@@ -5,9 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace praxis {
 
@@ -63,15 +62,17 @@ struct PropagatedStatus {
   Status status;
   operator Status() && { return std::move(status); }
   template <class T>
-  operator Result<T>() && { return Err(std::move(status)); }
+  operator Result<T>() && {
+    return Err(std::move(status));
+  }
 };
 
 }  // namespace praxis
 
 // Propagates a failed Status from an expression returning Status, out of a
 // function returning Status or Result<T>.
-#define PRAXIS_RETURN_IF_ERROR(expr)                             \
-  do {                                                           \
-    ::praxis::Status _st = (expr);                               \
+#define PRAXIS_RETURN_IF_ERROR(expr)                                  \
+  do {                                                                \
+    ::praxis::Status _st = (expr);                                    \
     if (!_st.ok()) return ::praxis::PropagatedStatus{std::move(_st)}; \
   } while (0)

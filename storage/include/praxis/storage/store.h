@@ -74,10 +74,10 @@ class WriteSet {
 };
 
 struct StoreOptions {
-  std::string path;               // directory of the database
-  bool create_if_missing = true;  // Default: true
-  std::size_t block_cache_bytes = 32 << 20;  // Default: 32 MiB shared by all columns
-  std::size_t write_buffer_bytes = 16 << 20;  // Default: 16 MiB per column memtable
+  std::string path;                                // directory of the database
+  bool create_if_missing = true;                   // Default: true
+  std::size_t block_cache_bytes = 32 << 20;        // Default: 32 MiB shared by all columns
+  std::size_t write_buffer_bytes = 16 << 20;       // Default: 16 MiB per column memtable
   std::size_t chunk_write_buffer_bytes = 8 << 20;  // Default: 8 MiB, kept small (DESIGN §6)
 };
 
