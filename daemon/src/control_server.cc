@@ -12,6 +12,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <filesystem>
+#include <set>
 
 #include "control.pb.h"
 #include "praxis/node/resolve.h"
@@ -382,21 +383,35 @@ class Session : public std::enable_shared_from_this<Session> {
     control::Response r;
     auto* out = r.mutable_ls();
     Status err;
+    std::set<Id> listed;
+    // A group lists its own shares and the shares republished into it.
+    auto add = [&](const Announcement& share) {
+      if (author && share.author != *author) return true;
+      if (!listed.insert(share.id).second) return true;
+      const GroupState* home = node_.ingestor().Group(*share.group);
+      if (!home) return true;
+      err = FillEntry(share, *home, out->add_entries());
+      return err.ok();
+    };
     for (const auto& [gid, g] : node_.ingestor().Groups()) {
       if (group && gid != *group) continue;
       Status s = node_.store().Scan(
           Column::kGroupIndex, gid.Str(), [&](std::string_view k, std::string_view v) {
-            if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_SHARE) return true;
+            if (v.size() != 4) return true;
+            std::uint32_t kind = keys::ReadU32(v);
+            if (kind != wire::KIND_SHARE && kind != wire::KIND_REPUBLISH) return true;
             auto a = node_.ingestor().Find(keys::GroupIndexId(k));
             if (!a || !*a) {
               err = a ? Status::Corruption("group index names a missing envelope") : a.error();
               return false;
             }
-            if (author && (*a)->author != *author) return true;
-            if (Status es = FillEntry(**a, g, out->add_entries()); !es.ok()) {
-              err = es;
-              return false;
-            }
+            if (kind == wire::KIND_SHARE) return add(**a);
+            wire::Republish r;
+            if (!ParseBody(**a, r)) return true;
+            auto oid = Id::FromBytes(r.original());
+            if (!oid) return true;
+            auto original = node_.ingestor().Find(*oid);
+            if (original && *original) return add(**original);
             return true;
           });
       if (!s.ok()) return Err(s);
