@@ -538,7 +538,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
       return out;
     }
   }
-  Committed();
+  Committed(accepted);
   return out;
 }
 

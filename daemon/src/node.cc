@@ -98,7 +98,10 @@ void Node::StartBatch() {
 
 void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement>, Done>> results) {
   if (written.ok()) {
-    ingestor_->Committed();
+    std::vector<Id> ids;
+    for (const auto& r : results)
+      if (r.first) ids.push_back(r.first->id);
+    ingestor_->Committed(ids);
   } else {
     // Nothing of this batch is durable: forget what was staged in memory.
     (void)ingestor_->Reset();

@@ -99,7 +99,13 @@ class Ingestor {
                                          storage::Durability durability,
                                          const ParallelFor& pf = nullptr);
 
-  // Call after a staged batch was written (clears the staged set).
+  // Call after a staged batch was written: its ids are now read from the
+  // store. Own writes and network batches may be staged at the same time,
+  // so each forgets only its own ids; the no-argument form forgets all (for
+  // callers that are the only writer).
+  void Committed(const std::vector<Id>& ids) {
+    for (const Id& id : ids) staged_.erase(id);
+  }
   void Committed() { staged_.clear(); }
   // Call when a staged batch could not be written: in-memory state is
   // reloaded from the store.
