@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -134,6 +135,21 @@ rocksdb::ColumnFamilyOptions OptionsFor(Column c, const StoreOptions& opts,
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size = opts.write_buffer_bytes;
   cf.compression = rocksdb::kNoCompression;  // ids, signatures and content: incompressible
+  if (c == Column::kEnvelopes || c == Column::kOriginals) {
+    // Ingest looks up every incoming id here, and nearly all are new: a bloom
+    // filter over the memtable's whole keys answers those misses without
+    // walking the skiplist (RocksDB sizes it at ratio x write buffer bytes).
+    cf.memtable_whole_key_filtering = true;
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+  }
+  // Each announcement appends to its (author, group) log and to its group's
+  // (created, id) index. Hinting inserts by that prefix lets the memtable
+  // resume from the previous insert's position instead of searching from the
+  // top of the skiplist. Affects memtable inserts only, not what is stored.
+  if (c == Column::kLogs)
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(64));
+  if (c == Column::kGroupIndex)
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(32));
   if (c == Column::kChunks) {
     // Chunks go to blob files so compaction never rewrites content, and
     // garbage collection gives dropped content's disk back (DESIGN §6).
