@@ -406,11 +406,11 @@ void Ingestor::Track(const Announcement& a, const Announcement* original) {
       return;  // unknown kinds and the rest do not bear on stages
   }
   if (auto it = groups_.find(e.group); it != groups_.end()) {
-    it->second.engine->Add(e);
+    it->second.engine->Insert(e);
     if (a.kind == wire::KIND_SHARE) ++it->second.shares;
   }
   if (e.type == StageEvent::Type::kRepublish && e.original_group != e.group)
-    if (auto it = groups_.find(e.original_group); it != groups_.end()) it->second.engine->Add(e);
+    if (auto it = groups_.find(e.original_group); it != groups_.end()) it->second.engine->Insert(e);
 }
 
 IngestOutcome Ingestor::Fork(const Announcement& a, const Id& existing, storage::WriteSet& ws) {

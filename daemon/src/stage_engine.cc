@@ -194,27 +194,41 @@ struct StageEngine::Tally {
 
 void StageEngine::TallyDeleter::operator()(Tally* t) const { delete t; }
 
+bool StageEngine::CanonicalOrder::operator()(const StageEvent& a, const StageEvent& b) const {
+  return CanonicalLess(a, b);
+}
+
 StageEngine::StageEngine(GroupRules rules) : rules_(std::move(rules)) { Replay(); }
 
-bool StageEngine::Add(const StageEvent& e) {
+bool StageEngine::Insert(const StageEvent& e) {
   if (!BearsOn(rules_, e)) return false;
   if (auto it = frozen_.find({e.author, e.group}); it != frozen_.end() && e.seq >= it->second) {
     return false;
   }
   if (!ids_.insert(e.id).second) return false;
-
-  const Stage before = report_.stage;
-  if (events_.empty() || CanonicalLess(events_.back(), e)) {
-    events_.push_back(e);
+  const bool at_end = events_.empty() || CanonicalLess(*events_.rbegin(), e);
+  events_.insert(events_.end(), e);
+  if (at_end && !dirty_) {
     tally_->counters.Apply(e);
     tally_->counters.Fill(&report_);
   } else {
     // Backdated: membership at every later position may change, so the walk
-    // restarts. Rare in practice (catch-up mostly delivers in order).
-    events_.insert(std::upper_bound(events_.begin(), events_.end(), e, CanonicalLess), e);
-    Replay();
+    // restarts — but only when someone asks, so a burst of out-of-order
+    // arrivals (clock skew, catch-up) costs one replay, not one each.
+    dirty_ = true;
   }
-  return report_.stage != before;
+  return true;
+}
+
+bool StageEngine::Add(const StageEvent& e) {
+  const Stage before = Report().stage;
+  if (!Insert(e)) return false;
+  return Report().stage != before;
+}
+
+const StageReport& StageEngine::Report() const {
+  if (dirty_) Replay();
+  return report_;
 }
 
 void StageEngine::FreezeLog(const Id& author, const Id& log_group, std::uint64_t from_seq) {
@@ -229,18 +243,20 @@ void StageEngine::FreezeLog(const Id& author, const Id& log_group, std::uint64_t
     ids_.erase(e.id);
     return true;
   });
-  if (erased > 0) Replay();
+  if (erased > 0) dirty_ = true;
 }
 
 std::vector<std::pair<Id, Id>> StageEngine::Edges() const {
+  if (dirty_) Replay();
   const auto& edges = tally_->counters.edges();
   return {edges.begin(), edges.end()};
 }
 
-void StageEngine::Replay() {
+void StageEngine::Replay() const {
   tally_.reset(new Tally(rules_));
   for (const StageEvent& e : events_) tally_->counters.Apply(e);
   report_ = tally_->counters.Report();
+  dirty_ = false;
 }
 
 }  // namespace praxis::node

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,10 +79,15 @@ class StageEngine {
   // Adds one event; a duplicate id is ignored. Events not bearing on the group
   // are ignored. Returns true when the reported stage changed.
   bool Add(const StageEvent& e);
+  // Adds one event without computing the report (the ingest path): O(log n)
+  // even when it is backdated; the replay that a backdated event needs waits
+  // for the next Report(). Returns true when the event was taken.
+  bool Insert(const StageEvent& e);
   // Drops the author's events in log `log_group` from seq `from_seq` on (a fork
   // freezes the log: later announcements count for nothing).
   void FreezeLog(const Id& author, const Id& log_group, std::uint64_t from_seq);
-  const StageReport& Report() const { return report_; }
+  // Replays first if a backdated event or a fork arrived since the last call.
+  const StageReport& Report() const;
   const GroupRules& Rules() const { return rules_; }
   // Who has republished whom: (republisher, original author) for counted republishes.
   std::vector<std::pair<Id, Id>> Edges() const;
@@ -97,18 +103,23 @@ class StageEngine {
   };
 
   // Rebuilds tally_ and report_ from events_.
-  void Replay();
+  void Replay() const;
+  struct CanonicalOrder {
+    bool operator()(const StageEvent& a, const StageEvent& b) const;
+  };
 
   GroupRules rules_;
-  StageReport report_;
+  // Derived from events_, recomputed lazily (hence mutable).
+  mutable StageReport report_;
+  mutable bool dirty_ = false;
   // The events that count: bearing on the group, distinct, not frozen, in
   // canonical (created, id) order. tally_ has applied all of them.
-  std::vector<StageEvent> events_;
+  std::set<StageEvent, CanonicalOrder> events_;
   std::unordered_set<Id, IdHash> ids_;  // ids in events_, for dedup
   // (author, log group) -> first frozen seq. Kept so that events of a frozen
   // log arriving after the fork proof are refused too.
   std::map<std::pair<Id, Id>, std::uint64_t> frozen_;
-  std::unique_ptr<Tally, TallyDeleter> tally_;
+  mutable std::unique_ptr<Tally, TallyDeleter> tally_;
 };
 
 }  // namespace praxis::node
