@@ -192,10 +192,21 @@ const GroupState* Ingestor::Group(const Id& group) const {
 
 IngestOutcome Ingestor::Apply(const Announcement& a, const Announcement* original,
                               storage::WriteSet& ws) {
+  return ApplyChecked(a, original, ws, /*store_checked=*/false);
+}
+
+IngestOutcome Ingestor::ApplyChecked(const Announcement& a, const Announcement* original,
+                                     storage::WriteSet& ws, bool store_checked) {
   if (!a.verified) return Outcome(K::kInvalid, a.id, "signature not verified");
-  auto held = GetEnvelope(a.id);
-  if (!held) return Outcome(K::kDeferred, a.id, "store read failed: " + held.error().message());
-  if (*held) return Outcome(K::kDuplicate, a.id);
+  if (store_checked) {
+    // The caller found it absent from the store moments ago on this thread;
+    // only this batch's own staging can hold it now.
+    if (staged_.count(a.id)) return Outcome(K::kDuplicate, a.id);
+  } else {
+    auto held = GetEnvelope(a.id);
+    if (!held) return Outcome(K::kDeferred, a.id, "store read failed: " + held.error().message());
+    if (*held) return Outcome(K::kDuplicate, a.id);
+  }
   if (a.created > opts_.now_ms() + opts_.max_future_ms)
     return Outcome(K::kDeferred, a.id, "dated more than 15 minutes ahead of this node's clock");
 
@@ -446,6 +457,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     Result<Announcement> a = Err(Status::Protocol("unparsed"));
     std::optional<Announcement> original;
     bool skip = false;
+    bool absent = false;  // the store was read and does not hold it
   };
   std::vector<Item> items(batch.size());
 
@@ -500,6 +512,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
       out[i] = Outcome(K::kDuplicate, it.a->id);
       it.skip = true;
     }
+    it.absent = held && !*held;
   }
   if (pf)
     pf(batch.size(), verify);
@@ -527,7 +540,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
       }
       continue;
     }
-    out[i] = Apply(*it.a, it.original ? &*it.original : nullptr, ws);
+    out[i] = ApplyChecked(*it.a, it.original ? &*it.original : nullptr, ws, it.absent);
     if (out[i].ok()) accepted.push_back(out[i].id);
     if (out[i].kind == K::kDeferred) Defer(out[i], *it.a, it.original ? &*it.original : nullptr);
   }

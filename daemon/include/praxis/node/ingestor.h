@@ -124,6 +124,9 @@ class Ingestor {
  private:
   Ingestor(storage::Store& store, IngestorOptions opts);
   Status Rebuild();
+  // Apply(); `store_checked`: the caller has just found a.id absent from the store.
+  IngestOutcome ApplyChecked(const Announcement& a, const Announcement* original,
+                             storage::WriteSet& ws, bool store_checked);
   IngestOutcome CheckBody(const Announcement& a, const Announcement* original, const LogHead& head,
                           std::optional<Announcement>& held_original);
   void Stage(const Announcement& a, const Announcement* original_to_store,
