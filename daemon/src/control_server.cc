@@ -12,9 +12,11 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "control.pb.h"
+#include "praxis/crypto/sealed_key.h"
 #include "praxis/node/resolve.h"
 #include "praxis/node/resource.h"
 #include "praxis/storage/keys.h"
@@ -55,6 +57,11 @@ awaitable<Status> PoolAwait(Node& node, std::function<Status()>& fn) {
 template <class M>
 bool ParseBody(const Announcement& a, M& m) {
   return m.ParseFromString(a.body);
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
 }
 
 control::Response ErrorResponse(const Status& s) {
@@ -160,6 +167,15 @@ class Session : public std::enable_shared_from_this<Session> {
       case R::kRepublish:
         r = co_await Republish(req.republish());
         break;
+      case R::kIdentityExport:
+        r = co_await IdentityExport(req.identity_export());
+        break;
+      case R::kRetract:
+        r = co_await Retract(req.retract());
+        break;
+      case R::kDu:
+        r = Du();
+        break;
       case R::kStage:
         r = Stage(req.stage());
         break;
@@ -190,6 +206,108 @@ class Session : public std::enable_shared_from_this<Session> {
     s->set_version(PRAXIS_VERSION);
     s->set_data_dir(node_.options().data_dir);
     s->set_key_path(node_.options().key_path);
+    s->set_imported(node_.imported());
+    auto held = ListHeld(node_.store());
+    if (!held) return Err(held.error());
+    std::uint64_t bytes = 0;
+    for (const auto& h : *held) bytes += h.size;
+    s->set_content_bytes(bytes);
+    s->set_resources(held->size());
+    return r;
+  }
+
+  awaitable<Result<control::Response>> IdentityExport(const control::IdentityExportRequest& req) {
+    if (req.passphrase().empty())
+      co_return Err(Status::InvalidArgument("an empty passphrase protects nothing"));
+    Result<std::string> sealed = Err(Status::Cancelled("not run"));
+    // Argon2id is slow and memory-hungry on purpose: keep it off the node thread.
+    std::function<Status()> seal = [&] {
+      sealed = crypto::SealKey(node_.key(), req.passphrase());
+      return sealed ? Status::OK() : sealed.error();
+    };
+    Status st = co_await PoolAwait(node_, seal);
+    if (!st.ok()) co_return Err(st);
+    control::Response r;
+    r.mutable_identity_export()->set_sealed(*sealed);
+    r.mutable_identity_export()->set_member(node_.member().Str());
+    co_return r;
+  }
+
+  awaitable<Result<control::Response>> Retract(const control::RetractRequest& req) {
+    auto id = ResolveAnnouncement(node_.ingestor(), node_.store(), req.announcement());
+    if (!id) co_return Err(id.error());
+    auto a = node_.ingestor().Find(*id);
+    if (!a) co_return Err(a.error());
+    if ((*a)->author != node_.member())
+      co_return Err(Status::FailedPrecondition("you can only retract your own announcements (" +
+                                               id->Short() + " is by " + (*a)->author.Short() +
+                                               ")"));
+    if (!(*a)->group)
+      co_return Err(Status::InvalidArgument("a " + std::string(KindName((*a)->kind)) +
+                                            " belongs to no group and cannot be retracted"));
+    auto gone = node_.ingestor().Retracted(*id);
+    if (!gone) co_return Err(gone.error());
+    if (*gone) co_return Err(Status::AlreadyExists(id->Short() + " is already retracted"));
+    wire::Retract body;
+    body.set_target(id->Str());
+    node_.ingestor().TakeDroppedBytes();
+    OwnWrite w{.kind = wire::KIND_RETRACT, .group = *(*a)->group, .body = SerializeBody(body)};
+    Result<Announcement> done = co_await PublishAwait(node_, w);
+    if (!done) co_return Err(done.error());
+    control::Response r;
+    auto* out = r.mutable_retract();
+    out->set_announcement(done->id.Str());
+    out->set_target(id->Str());
+    out->set_dropped_bytes(node_.ingestor().TakeDroppedBytes());
+    co_return r;
+  }
+
+  Result<control::Response> Du() {
+    auto held = ListHeld(node_.store());
+    if (!held) return Err(held.error());
+    std::map<std::pair<Id, std::string>, std::pair<std::uint64_t, std::uint64_t>> rows;
+    control::Response r;
+    auto* out = r.mutable_du();
+    std::uint64_t total = 0;
+    for (const auto& h : *held) {
+      // Why this node keeps it: its own live share first, then a republish
+      // commitment of ours, else it was fetched.
+      std::optional<Id> group;
+      std::string reason = "fetched";
+      (void)node_.store().Scan(
+          Column::kByRoot, h.root.Str(), [&](std::string_view k, std::string_view) {
+            auto share = node_.ingestor().Find(keys::PairSecond(k));
+            if (!share || !*share) return true;
+            auto gone = node_.ingestor().Retracted((*share)->id);
+            if (gone && *gone) return true;
+            if (!group) group = *(*share)->group;
+            if ((*share)->author == node_.member()) {
+              group = *(*share)->group;
+              reason = "own-share";
+              return false;
+            }
+            (void)node_.store().Scan(Column::kRepublishes, (*share)->id.Str(),
+                                     [&](std::string_view, std::string_view by) {
+                                       if (by == node_.member().View()) reason = "republish";
+                                       return reason != "republish";
+                                     });
+            return true;
+          });
+      auto& row = rows[{group.value_or(Id{}), reason}];
+      row.first += 1;
+      row.second += h.size;
+      total += h.size;
+    }
+    for (const auto& [key, v] : rows) {
+      auto* e = out->add_entries();
+      e->set_group(key.first.Str());
+      if (const GroupState* g = node_.ingestor().Group(key.first))
+        e->set_group_name(g->genesis.name());
+      e->set_reason(key.second);
+      e->set_resources(v.first);
+      e->set_bytes(v.second);
+    }
+    out->set_total_bytes(total);
     return r;
   }
 
@@ -270,7 +388,7 @@ class Session : public std::enable_shared_from_this<Session> {
   awaitable<Result<control::Response>> Invite(const control::GroupInviteRequest& req) {
     auto gid = ResolveGroup(node_.ingestor(), req.group());
     if (!gid) co_return Err(gid.error());
-    auto member = ResolveMember(req.member());
+    auto member = ResolveMember(node_.store(), req.member());
     if (!member) co_return Err(member.error());
     if (!IsMember(*gid))
       co_return Err(Status::FailedPrecondition(
@@ -301,6 +419,30 @@ class Session : public std::enable_shared_from_this<Session> {
     return r;
   }
 
+  // A new version may replace only our own live share, in the same group.
+  Status CheckReplaceable(const std::string& text, const Id& group, Id& out) {
+    auto id = ResolveAnnouncement(node_.ingestor(), node_.store(), text);
+    if (!id) return id.error();
+    auto a = node_.ingestor().Find(*id);
+    if (!a) return a.error();
+    if ((*a)->kind != wire::KIND_SHARE)
+      return Status::InvalidArgument(text + " is a " + KindName((*a)->kind) + ", not a share");
+    if ((*a)->author != node_.member())
+      return Status::FailedPrecondition("only the author can replace a share; " + id->Short() +
+                                        " is by " + (*a)->author.Short());
+    if (*(*a)->group != group)
+      return Status::InvalidArgument("a new version goes into the same group as the old one (" +
+                                     GroupLabel(*(*a)->group) + ")");
+    auto gone = node_.ingestor().Retracted(*id);
+    if (gone && *gone) return Status::FailedPrecondition(id->Short() + " was retracted");
+    auto later = node_.store().Get(Column::kMeta, SupersededKey(*id));
+    if (later && *later)
+      return Status::FailedPrecondition(id->Short() + " was already replaced by " +
+                                        Id::FromBytes(**later)->Short() + "; replace that one");
+    out = *id;
+    return Status::OK();
+  }
+
   awaitable<bool> Share(const control::ShareBeginRequest& begin) {
     auto gid = ResolveGroup(node_.ingestor(), begin.group());
     if (!gid) {
@@ -313,6 +455,12 @@ class Session : public std::enable_shared_from_this<Session> {
                                      "; join it first: praxis group join " + gid->Short());
       co_return co_await Fail(failure_);
     }
+    Id replaces;
+    if (!begin.replaces().empty()) {
+      Status bad = CheckReplaceable(begin.replaces(), *gid, replaces);
+      if (!bad.ok()) co_return co_await Fail(bad);
+    }
+    if (Status may = node_.MaySignInto(*gid); !may.ok()) co_return co_await Fail(may);
     control::Response ack;
     ack.mutable_ack();
     if (!co_await Write(ack)) co_return false;
@@ -353,6 +501,7 @@ class Session : public std::enable_shared_from_this<Session> {
     s.set_description(begin.description());
     s.set_filename(begin.filename());
     s.set_note(begin.note());
+    if (!replaces.IsZero()) s.set_supersedes(replaces.Str());
     w.body = SerializeBody(s);
     Result<Announcement> a = co_await PublishAwait(node_, w);
     if (!a) {
@@ -376,7 +525,7 @@ class Session : public std::enable_shared_from_this<Session> {
       group = *g;
     }
     if (!req.author().empty()) {
-      auto m = ResolveMember(req.author());
+      auto m = ResolveMember(node_.store(), req.author());
       if (!m) return Err(m.error());
       author = *m;
     }
@@ -385,13 +534,26 @@ class Session : public std::enable_shared_from_this<Session> {
     Status err;
     std::set<Id> listed;
     // A group lists its own shares and the shares republished into it.
+    std::string match = Lower(req.match());
     auto add = [&](const Announcement& share) {
       if (author && share.author != *author) return true;
+      if (share.created < req.since()) return true;
       if (!listed.insert(share.id).second) return true;
       const GroupState* home = node_.ingestor().Group(*share.group);
       if (!home) return true;
-      err = FillEntry(share, *home, out->add_entries());
-      return err.ok();
+      control::Entry e;
+      err = FillEntry(share, *home, &e);
+      if (!err.ok()) return false;
+      if (!req.history() && (e.superseded() || e.retracted())) return true;
+      for (const auto& want : req.tags())
+        if (std::find(e.tags().begin(), e.tags().end(), want) == e.tags().end()) return true;
+      if (!match.empty()) {
+        std::string hay = Lower(e.title() + "\n" + e.description());
+        for (const auto& t : e.tags()) hay += "\n" + Lower(t);
+        if (hay.find(match) == std::string::npos) return true;
+      }
+      *out->add_entries() = std::move(e);
+      return true;
     };
     for (const auto& [gid, g] : node_.ingestor().Groups()) {
       if (group && gid != *group) continue;
@@ -438,6 +600,14 @@ class Session : public std::enable_shared_from_this<Session> {
     e->set_created(a.created);
     e->set_note(s.note());
     e->set_filename(s.filename());
+    e->set_description(s.description());
+    e->set_replaces(s.supersedes());
+    auto later = node_.store().Get(Column::kMeta, SupersededKey(a.id));
+    if (!later) return later.error();
+    e->set_superseded(later->has_value());
+    auto gone = node_.ingestor().Retracted(a.id);
+    if (!gone) return gone.error();
+    e->set_retracted(*gone);
     bool committed = false;
     Status st = node_.store().Scan(Column::kRepublishes, a.id.Str(),
                                    [&](std::string_view, std::string_view v) {
@@ -480,6 +650,14 @@ class Session : public std::enable_shared_from_this<Session> {
       co_return co_await Fail(failure_);
     }
     auto& [root, share] = *content;
+    if (share) {
+      auto gone = node_.ingestor().Retracted(share->id);
+      if (gone && *gone) {
+        Status failure_ = Status::NotFound(
+            share->id.Short() + " was retracted by its author; its content is not served");
+        co_return co_await Fail(failure_);
+      }
+    }
     auto held = ResourceHeld(node_.store(), root);
     if (!held) {
       Status failure_ = held.error();
@@ -515,6 +693,10 @@ class Session : public std::enable_shared_from_this<Session> {
       b->set_title(sh.title());
       b->set_filename(sh.filename());
       b->set_announcement(share->id.Str());
+      b->set_group(share->group->Str());
+      for (const auto& t : sh.tags()) b->add_tags(t);
+      b->set_note(sh.note());
+      b->set_description(sh.description());
     }
     if (!co_await Write(r)) co_return false;
     for (const Id& c : chunks) {

@@ -10,7 +10,10 @@
 #include <asio/signal_set.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
+#include <fstream>
+#include <iterator>
 
+#include "praxis/crypto/sealed_key.h"
 #include "praxis/node/control_server.h"
 #include "praxis/node/data_dir.h"
 #include "praxis/node/node.h"
@@ -69,10 +72,31 @@ Status RunDaemon(const DaemonOptions& opts) {
 
   auto lock = DataDirLock::Acquire(dir);
   if (!lock) return lock.error();
-  auto key = LoadOrCreateIdentity(dir);
+  Result<crypto::KeyPair> key = Err(Status::Cancelled(""));
+  if (!opts.import_identity.empty()) {
+    std::ifstream in(opts.import_identity);
+    if (!in) return Status::IOError("cannot read " + opts.import_identity);
+    std::string sealed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto pass =
+        ReadPassphrase(opts.passphrase_file, "passphrase for " + opts.import_identity + ": ");
+    if (!pass) return pass.error();
+    auto unsealed = crypto::UnsealKey(sealed, *pass);
+    if (!unsealed)
+      return Status::InvalidArgument(opts.import_identity + ": " + unsealed.error().message());
+    key = InstallImportedIdentity(dir, *unsealed);
+  } else {
+    key = LoadOrCreateIdentity(dir);
+  }
   if (!key) return key.error();
   auto store = storage::OpenRocksStore({.path = dir + "/db"});
   if (!store) return store.error();
+  if (!opts.import_identity.empty()) {
+    // Until this node has caught up the member's own logs, signing could
+    // fork them (DESIGN §3): remember that the key came from elsewhere.
+    storage::WriteSet ws;
+    ws.Put(storage::Column::kMeta, std::string(kImportedKey), "1");
+    PRAXIS_RETURN_IF_ERROR((*store)->Write(ws, storage::Durability::kSync));
+  }
   auto ingestor = Ingestor::Open(**store, {});
   if (!ingestor) return ingestor.error();
 

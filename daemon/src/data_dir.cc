@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,16 +88,74 @@ Result<crypto::KeyPair> LoadOrCreateIdentity(const std::string& dir) {
   std::string path = dir + "/" + kKeyFileName;
   if (fs::exists(path)) return ReadKey(path);
   auto kp = crypto::KeyPair::Generate();
+  PRAXIS_RETURN_IF_ERROR(WriteIdentity(dir, kp));
+  return kp;
+}
+
+Result<crypto::KeyPair> InstallImportedIdentity(const std::string& dir,
+                                                const crypto::KeyPair& imported) {
+  std::string path = dir + "/" + kKeyFileName;
+  if (fs::exists(path)) {
+    auto existing = ReadKey(path);
+    if (!existing) return existing;
+    if (existing->public_key() != imported.public_key())
+      return Err(Status::FailedPrecondition("data directory " + dir + " already holds identity " +
+                                            existing->public_key().Hex() +
+                                            "; import into an empty data directory"));
+    return existing;
+  }
+  PRAXIS_RETURN_IF_ERROR(WriteIdentity(dir, imported));
+  return imported;
+}
+
+Status WriteIdentity(const std::string& dir, const crypto::KeyPair& kp) {
+  std::string path = dir + "/" + kKeyFileName;
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Err(Status::IOError(Errno("cannot create " + tmp)));
+  if (fd < 0) return Status::IOError(Errno("cannot create " + tmp));
   std::string text = std::string(kKeyMagic) + ToHex(kp.SecretForStorage()) + "\n";
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return Err(Status::IOError(Errno("cannot write " + path)));
-  return kp;
+    return Status::IOError(Errno("cannot write " + path));
+  return Status::OK();
+}
+
+}  // namespace praxis::node
+
+namespace praxis::node {
+
+Result<std::string> ReadPassphrase(const std::string& file, const std::string& prompt) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return Err(Status::IOError(Errno("cannot read passphrase file " + file)));
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) return Err(Status::InvalidArgument("passphrase file " + file + " is empty"));
+    return line;
+  }
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return Err(
+        Status::InvalidArgument("no terminal to ask for the passphrase; use --passphrase-file"));
+  termios old{};
+  bool have_tty = ::tcgetattr(fd, &old) == 0;
+  if (have_tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  std::string line;
+  char c;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+  if (have_tty) ::tcsetattr(fd, TCSAFLUSH, &old);
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  if (line.empty()) return Err(Status::InvalidArgument("empty passphrase"));
+  return line;
 }
 
 }  // namespace praxis::node

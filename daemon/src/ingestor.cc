@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "praxis/node/resource.h"
 #include "praxis/storage/keys.h"
 
 namespace praxis::node {
@@ -9,6 +10,9 @@ namespace praxis::node {
 namespace keys = storage::keys;
 using storage::Column;
 using K = IngestOutcome::Kind;
+
+std::string RetractedKey(const Id& id) { return "retracted:" + id.Str(); }
+std::string SupersededKey(const Id& id) { return "superseded:" + id.Str(); }
 
 const char* OutcomeName(IngestOutcome::Kind k) {
   switch (k) {
@@ -309,8 +313,14 @@ IngestOutcome Ingestor::CheckBody(const Announcement& a, const Announcement* ori
       if (s.title().size() > kMaxName || s.description().size() > kMaxText ||
           s.filename().size() > kMaxName || !TagsOk(s.tags()))
         return invalid("share fields out of bounds");
-      if (!s.supersedes().empty() && !Id::FromBytes(s.supersedes()))
-        return invalid("supersedes is not 32 bytes");
+      if (!s.supersedes().empty()) {
+        auto old_id = Id::FromBytes(s.supersedes());
+        if (!old_id) return invalid("supersedes is not 32 bytes");
+        auto old = Find(*old_id);
+        if (!old) return Outcome(K::kDeferred, a.id, "store read failed");
+        if (*old && ((*old)->author != a.author || (*old)->kind != wire::KIND_SHARE))
+          return invalid("supersedes something that is not the author's own share");
+      }
       if (!member) return invalid("share by a non-member of the group");
       break;
     }
@@ -343,6 +353,11 @@ IngestOutcome Ingestor::CheckBody(const Announcement& a, const Announcement* ori
     case wire::KIND_RETRACT: {
       wire::Retract r;
       if (!ParseBody(a, r) || !Id::FromBytes(r.target())) return invalid("bad retract body");
+      // Unknown targets are fine: the tombstone waits for them.
+      auto target = Find(*Id::FromBytes(r.target()));
+      if (!target) return Outcome(K::kDeferred, a.id, "store read failed");
+      if (*target && (*target)->author != a.author)
+        return invalid("retract of another author's announcement");
       break;
     }
     default:
@@ -363,8 +378,13 @@ void Ingestor::Stage(const Announcement& a, const Announcement* attached,
   ws.Put(Column::kGroupIndex, keys::GroupIndex(log_group, a.created, a.id), kind);
   if (a.kind == wire::KIND_SHARE) {
     wire::Share s;
-    if (ParseBody(a, s)) ws.Put(Column::kByRoot, keys::Pair(*Id::FromBytes(s.root()), a.id), "");
+    if (ParseBody(a, s)) {
+      ws.Put(Column::kByRoot, keys::Pair(*Id::FromBytes(s.root()), a.id), "");
+      if (!s.supersedes().empty())
+        ws.Put(Column::kMeta, SupersededKey(*Id::FromBytes(s.supersedes())), a.id.Str());
+    }
   }
+  if (a.kind == wire::KIND_RETRACT) StageRetract(a, ws);
   if (a.kind == wire::KIND_REPUBLISH && original) {
     ws.Put(Column::kRepublishes, keys::Pair(original->id, a.id), a.author.Str());
     // The original is kept beside the log indexes, never inside them.
@@ -422,6 +442,37 @@ void Ingestor::Track(const Announcement& a, const Announcement* original) {
   }
   if (e.type == StageEvent::Type::kRepublish && e.original_group != e.group)
     if (auto it = groups_.find(e.original_group); it != groups_.end()) it->second.engine->Insert(e);
+}
+
+Result<bool> Ingestor::Retracted(const Id& id) {
+  auto v = store_.Get(Column::kMeta, RetractedKey(id));
+  if (!v) return Err(v.error());
+  return v->has_value();
+}
+
+// Honest nodes obey a retraction (DESIGN §3): the tombstone stays, the
+// content goes unless another live share names the same root.
+void Ingestor::StageRetract(const Announcement& a, storage::WriteSet& ws) {
+  wire::Retract r;
+  if (!ParseBody(a, r)) return;
+  const Id target_id = *Id::FromBytes(r.target());
+  ws.Put(Column::kMeta, RetractedKey(target_id), a.id.Str());
+  auto target = Find(target_id);
+  wire::Share share;
+  if (!target || !*target || (*target)->kind != wire::KIND_SHARE || !ParseBody(**target, share))
+    return;
+  const Id root = *Id::FromBytes(share.root());
+  bool still_named = false;
+  (void)store_.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
+    Id other = keys::PairSecond(k);
+    if (other == target_id) return true;
+    auto gone = Retracted(other);
+    if (gone && !*gone) still_named = true;
+    return !still_named;
+  });
+  if (still_named) return;
+  auto freed = StageDrop(store_, root, ws);
+  if (freed) last_dropped_bytes_ += *freed;
 }
 
 IngestOutcome Ingestor::Fork(const Announcement& a, const Id& existing, storage::WriteSet& ws) {

@@ -57,6 +57,11 @@ int main(int argc, char** argv) {
   auto* ll =
       app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
           ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--import-identity", opts.import_identity,
+                 "Start from an identity sealed by 'praxis identity export FILE'")
+      ->check(CLI::ExistingFile);
+  app.add_option("--passphrase-file", opts.passphrase_file,
+                 "Read the import passphrase from this file (default: ask on the terminal)");
   CLI11_PARSE(app, argc, argv);
   if (!config.empty() &&
       !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0, ll->count() > 0))

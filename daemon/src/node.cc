@@ -13,6 +13,8 @@ Node::Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& st
       ingestor_(std::move(ingestor)),
       key_(std::move(key)),
       opts_(std::move(opts)) {
+  auto imported = store_.Get(storage::Column::kMeta, kImportedKey);
+  imported_ = imported && imported->has_value();
   if (!opts_.now_ms) {
     opts_.now_ms = [] {
       return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -20,6 +22,19 @@ Node::Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& st
                                             .count());
     };
   }
+}
+
+Status Node::MaySignInto(const Id& log_group) {
+  if (!imported_) return Status::OK();
+  auto caught = store_.Get(storage::Column::kMeta, std::string(kCaughtUpPrefix) + log_group.Str());
+  if (!caught) return caught.error();
+  if (caught->has_value()) return Status::OK();
+  std::string name = log_group.Short();
+  if (const GroupState* g = ingestor_->Group(log_group)) name = "'" + g->genesis.name() + "'";
+  return Status::FailedPrecondition(
+      "this identity was imported: praxisd signs nothing in group " + name +
+      " until it has caught up your earlier announcements there from peers, and no peer is "
+      "connected");
 }
 
 void Node::Publish(OwnWrite w, Done done) {
@@ -54,6 +69,10 @@ void Node::StartBatch() {
       d.seq = 1;
     } else {
       Id log_group = q.w.group.value_or(kNoGroup);
+      if (Status may = MaySignInto(log_group); !may.ok()) {
+        results.emplace_back(Err(may), std::move(q.done));
+        continue;
+      }
       auto head = ingestor_->Head(member(), log_group);
       if (!head) {
         results.emplace_back(Err(head.error()), std::move(q.done));
@@ -76,6 +95,9 @@ void Node::StartBatch() {
       results.emplace_back(Err(Status::FailedPrecondition(o.reason)), std::move(q.done));
       continue;
     }
+    // A group this imported identity creates has no earlier log to catch up.
+    if (imported_ && a.kind == wire::KIND_GENESIS)
+      ws.Put(storage::Column::kMeta, std::string(kCaughtUpPrefix) + a.id.Str(), "");
     for (const auto& op : q.w.extra.ops()) {
       if (op.is_delete)
         ws.Delete(op.column, op.key);

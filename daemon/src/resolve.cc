@@ -62,9 +62,36 @@ Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::
   return Err(Status::NotFound("unknown announcement " + text));
 }
 
-Result<Id> ResolveMember(const std::string& text) {
-  if (auto id = Id::FromHex(Lower(text))) return *id;
-  return Err(Status::InvalidArgument("malformed member id '" + text + "': expected 64 hex digits"));
+Result<Id> ResolveMember(storage::Store& store, const std::string& text) {
+  std::string hex = Lower(text);
+  if (auto id = Id::FromHex(hex)) return *id;
+  if (hex.empty() || !IsHex(hex) || hex.size() > 2 * Id::kSize)
+    return Err(Status::InvalidArgument("malformed member id '" + text + "': expected hex digits"));
+  if (hex.size() < kMinPrefix)
+    return Err(
+        Status::InvalidArgument("member prefix '" + text + "' is too short (at least 4 digits)"));
+  // Members known here are the authors of held logs; the logs column is
+  // keyed by author first, so each distinct author costs one seek.
+  std::string prefix_bytes = *FromHexString(hex.substr(0, hex.size() & ~std::size_t{1}));
+  std::vector<Id> hits;
+  std::string start = prefix_bytes;
+  while (hits.size() < 6) {
+    std::optional<Id> next;
+    Status s = store.Scan(
+        storage::Column::kLogs, prefix_bytes,
+        [&](std::string_view k, std::string_view) {
+          next = Id::FromBytes(k.substr(0, Id::kSize));
+          return false;
+        },
+        start);
+    if (!s.ok()) return Err(s);
+    if (!next) break;
+    if (next->Hex().starts_with(hex)) hits.push_back(*next);
+    start = next->Str() + std::string(64, '\xff');
+  }
+  if (hits.size() == 1) return hits[0];
+  if (hits.size() > 1) return Err(Ambiguous("member prefix", text, hits));
+  return Err(Status::NotFound("unknown member '" + text + "' (no announcements by it here)"));
 }
 
 }  // namespace praxis::node

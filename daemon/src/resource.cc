@@ -1,7 +1,10 @@
 #include "praxis/node/resource.h"
 
+#include <unordered_set>
+
 #include "praxis/crypto/crypto.h"
 #include "praxis/node/announcement.h"
+#include "praxis/storage/keys.h"
 
 namespace praxis::node {
 
@@ -35,6 +38,12 @@ Status ResourceWriter::WriteChunks() {
 }
 
 namespace {
+std::string SizeValue(std::uint64_t size) {
+  std::string v;
+  storage::keys::AppendU64(v, size);
+  return v;
+}
+
 Id PutManifest(const wire::Manifest& m, storage::WriteSet& ws) {
   std::string bytes = SerializeBody(m);
   Id id = crypto::Blake2b256(bytes);
@@ -64,7 +73,7 @@ Result<ResourceInfo> ResourceWriter::Finish(storage::WriteSet& ws) {
   };
   if (chunk_ids_.size() <= max_entries_) {
     info.root = PutManifest(single(0, chunk_ids_.size(), size_), ws);
-    ws.Put(Column::kMeta, HeldKey(info.root), "");
+    ws.Put(Column::kMeta, HeldKey(info.root), SizeValue(size_));
     return info;
   }
   wire::Manifest top;
@@ -78,7 +87,7 @@ Result<ResourceInfo> ResourceWriter::Finish(storage::WriteSet& ws) {
     top.add_child_sizes(bytes);
   }
   info.root = PutManifest(top, ws);
-  ws.Put(Column::kMeta, HeldKey(info.root), "");
+  ws.Put(Column::kMeta, HeldKey(info.root), SizeValue(size_));
   return info;
 }
 
@@ -123,6 +132,53 @@ Result<bool> ResourceHeld(storage::Store& store, const Id& root) {
   auto v = store.Get(Column::kMeta, HeldKey(root));
   if (!v) return Err(v.error());
   return v->has_value();
+}
+
+Result<std::vector<HeldResource>> ListHeld(storage::Store& store) {
+  std::vector<HeldResource> out;
+  const std::string prefix = "held:";
+  Status s = store.Scan(Column::kMeta, prefix, [&](std::string_view k, std::string_view v) {
+    if (auto root = Id::FromBytes(k.substr(prefix.size())))
+      out.push_back({*root, v.size() == 8 ? storage::keys::ReadU64(v) : UINT64_MAX});
+    return true;
+  });
+  if (!s.ok()) return Err(s);
+  for (auto& r : out) {
+    if (r.size != UINT64_MAX) continue;  // markers written before sizes were kept
+    auto m = LoadManifest(store, r.root);
+    r.size = m ? m->size() : 0;
+  }
+  return out;
+}
+
+Result<std::uint64_t> StageDrop(storage::Store& store, const Id& root, storage::WriteSet& ws) {
+  auto held = ListHeld(store);
+  if (!held) return Err(held.error());
+  std::uint64_t size = 0;
+  bool found = false;
+  std::unordered_set<Id, IdHash> keep;  // chunks other held resources still need
+  for (const auto& r : *held) {
+    if (r.root == root) {
+      found = true;
+      size = r.size;
+      continue;
+    }
+    PRAXIS_RETURN_IF_ERROR(ForEachChunk(store, r.root, [&](std::uint64_t, const Id& c) {
+      keep.insert(c);
+      return Status::OK();
+    }));
+  }
+  if (!found) return std::uint64_t{0};
+  PRAXIS_RETURN_IF_ERROR(ForEachChunk(store, root, [&](std::uint64_t, const Id& c) {
+    if (!keep.count(c)) ws.Delete(Column::kChunks, c.Str());
+    return Status::OK();
+  }));
+  auto top = LoadManifest(store, root);
+  if (top)
+    for (const auto& child : top->children()) ws.Delete(Column::kManifests, child);
+  ws.Delete(Column::kManifests, root.Str());
+  ws.Delete(Column::kMeta, HeldKey(root));
+  return size;
 }
 
 Result<std::string> ReadChunk(storage::Store& store, const Id& chunk) {

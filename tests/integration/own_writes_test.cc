@@ -152,3 +152,60 @@ TEST_F(OwnWritesTest, ShareIntoAGroupWeDidNotJoinIsRefused) {
 
 }  // namespace
 }  // namespace praxis::node
+
+namespace praxis::node {
+namespace {
+
+// A node started from an imported key signs nothing in a group until it has
+// caught up its own log there (DESIGN §3); groups it creates itself have no
+// earlier log to catch up.
+TEST(ImportedIdentity, SignsOnlyIntoGroupsItHasCaughtUp) {
+  crypto::InitCrypto();
+  testutil::TempDir dir;
+  auto s = storage::OpenRocksStore({.path = dir.Sub("db")});
+  ASSERT_TRUE(s);
+  auto store = std::move(*s);
+  crypto::KeyPair other = crypto::KeyPair::Generate();
+  wire::Genesis g;
+  g.set_name("held here");
+  Announcement theirs = SignDraft(
+      other, {.kind = wire::KIND_GENESIS, .seq = 1, .created = 1, .body = SerializeBody(g)});
+  storage::WriteSet ws;
+  ws.Put(storage::Column::kMeta, std::string(kImportedKey), "1");
+  auto ing = Ingestor::Open(*store, {});
+  ASSERT_TRUE(ing);
+  ASSERT_TRUE((*ing)->Apply(theirs, nullptr, ws).ok());
+  ASSERT_TRUE(store->Write(ws, storage::Durability::kSync).ok());
+  (*ing)->Committed();
+
+  asio::io_context io;
+  asio::thread_pool pool(1);
+  Node node(io.get_executor(), pool, *store, std::move(*ing), crypto::KeyPair::Generate(), {});
+  ASSERT_TRUE(node.imported());
+  auto publish = [&](OwnWrite w) {
+    std::optional<Result<Announcement>> out;
+    node.Publish(std::move(w), [&](Result<Announcement> r) { out = std::move(r); });
+    auto guard = asio::make_work_guard(io);
+    io.restart();
+    while (!out) io.run_one_for(std::chrono::milliseconds(100));
+    return std::move(*out);
+  };
+  auto join =
+      publish({.kind = wire::KIND_JOIN, .group = theirs.id, .body = SerializeBody(wire::Join())});
+  ASSERT_FALSE(join);
+  EXPECT_NE(join.error().message().find("caught up"), std::string::npos) << join.error().message();
+
+  wire::Genesis mine;
+  mine.set_name("new after import");
+  auto created = publish({.kind = wire::KIND_GENESIS, .body = SerializeBody(mine)});
+  ASSERT_TRUE(created) << created.error().ToString();
+  wire::Share share;
+  share.set_root(crypto::Blake2b256("x").Str());
+  auto shared =
+      publish({.kind = wire::KIND_SHARE, .group = created->id, .body = SerializeBody(share)});
+  EXPECT_TRUE(shared) << shared.error().ToString();
+  pool.join();
+}
+
+}  // namespace
+}  // namespace praxis::node

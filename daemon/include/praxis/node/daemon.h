@@ -12,6 +12,8 @@ struct DaemonOptions {
   std::string data_dir;  // Default: DefaultDataDir()
   std::string listen;    // "HOST:PORT" (port 0: any); empty: do not listen
   std::string log_level = "info";
+  std::string import_identity;  // a sealed export to start from (praxis identity export)
+  std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
 };
 
 // Runs until SIGINT/SIGTERM. Returns a failed Status (one line) when the node

@@ -35,4 +35,16 @@ inline constexpr const char* kKeyFileName = "identity.key";
 // key file that group or others can read, or whose content is corrupt.
 Result<crypto::KeyPair> LoadOrCreateIdentity(const std::string& dir);
 
+// Writes `kp` as DIR/identity.key (mode 0600, temp file + fsync + rename).
+Status WriteIdentity(const std::string& dir, const crypto::KeyPair& kp);
+
+// Installs an imported key into DIR. Refuses when DIR already holds a
+// different identity; returns the key in use.
+Result<crypto::KeyPair> InstallImportedIdentity(const std::string& dir,
+                                                const crypto::KeyPair& imported);
+
+// Reads a passphrase: the first line of `file` if given, else from the
+// terminal without echo. Fails with one line when neither is possible.
+Result<std::string> ReadPassphrase(const std::string& file, const std::string& prompt);
+
 }  // namespace praxis::node

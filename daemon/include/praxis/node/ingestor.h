@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "praxis/node/announcement.h"
@@ -118,6 +119,11 @@ class Ingestor {
   Result<std::optional<Announcement>> Find(const Id& id);  // an envelope or an original
   bool Held(const Id& id);                                 // in the logs (not only as an original)
 
+  // Whether the author of `id` retracted it (a tombstone is held).
+  Result<bool> Retracted(const Id& id);
+  // Content bytes dropped by retractions staged since the last call.
+  std::uint64_t TakeDroppedBytes() { return std::exchange(last_dropped_bytes_, 0); }
+
   std::size_t pending() const { return pending_count_; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
 
@@ -132,6 +138,7 @@ class Ingestor {
   void Stage(const Announcement& a, const Announcement* original_to_store,
              const Announcement* original, storage::WriteSet& ws);
   void Track(const Announcement& a, const Announcement* original);  // groups, stages
+  void StageRetract(const Announcement& a, storage::WriteSet& ws);
   void Defer(const IngestOutcome& o, const Announcement& a, const Announcement* original);
   IngestOutcome Fork(const Announcement& a, const Id& existing, storage::WriteSet& ws);
   Result<std::optional<std::string>> GetEnvelope(const Id& id);
@@ -150,6 +157,13 @@ class Ingestor {
   std::unordered_set<std::string> failed_;  // id | signature that failed to verify
   std::deque<std::string> failed_order_;
   std::uint64_t accepted_total_ = 0;
+  std::uint64_t last_dropped_bytes_ = 0;
 };
+
+// kMeta key of the tombstone for `id`: value = the retraction's id.
+std::string RetractedKey(const Id& id);
+// kMeta key present when a later share by the same author supersedes `id`:
+// value = the newer share's id.
+std::string SupersededKey(const Id& id);
 
 }  // namespace praxis::node

@@ -22,6 +22,11 @@
 
 namespace praxis::node {
 
+// kMeta key present when the node's identity was imported.
+inline constexpr std::string_view kImportedKey = "identity_imported";
+// kMeta prefix of groups whose own log this node has caught up since import.
+inline constexpr std::string_view kCaughtUpPrefix = "caught_up:";
+
 struct NodeOptions {
   std::string data_dir;
   std::string key_path;
@@ -55,6 +60,13 @@ class Node {
   void Drain(std::function<void()> done);
 
   const Id& member() const { return key_.public_key(); }
+  // For sealing an export only (the control API's identity export).
+  const crypto::KeyPair& key() const { return key_; }
+  // Whether the key was imported, and whether this node may sign into `group`:
+  // an imported key signs nothing in a group until its own log there was
+  // caught up from peers (DESIGN §3), so a restored backup never forks.
+  bool imported() const { return imported_; }
+  Status MaySignInto(const Id& log_group);
   Ingestor& ingestor() { return *ingestor_; }
   storage::Store& store() { return store_; }
   const NodeOptions& options() const { return opts_; }
@@ -79,6 +91,7 @@ class Node {
   crypto::KeyPair key_;
   NodeOptions opts_;
   std::string listen_;
+  bool imported_ = false;
   // Guarded by the node thread.
   std::deque<Queued> queue_;
   bool writing_ = false;

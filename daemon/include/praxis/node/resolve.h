@@ -12,7 +12,8 @@ namespace praxis::node {
 Result<Id> ResolveGroup(Ingestor& ing, const std::string& text);
 // An announcement held in the logs (not only as an original).
 Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::string& text);
-// A member id: full hex only (members are not indexed by prefix yet).
-Result<Id> ResolveMember(const std::string& text);
+// A member id: full hex, or a unique prefix of a member whose announcements
+// are held here.
+Result<Id> ResolveMember(storage::Store& store, const std::string& text);
 
 }  // namespace praxis::node

@@ -73,6 +73,18 @@ Status ForEachChunk(storage::Store& store, const Id& root,
 Result<bool> ResourceHeld(storage::Store& store, const Id& root);
 std::string HeldKey(const Id& root);
 
+struct HeldResource {
+  Id root;
+  std::uint64_t size = 0;
+};
+// Every resource held in full, with its content size.
+Result<std::vector<HeldResource>> ListHeld(storage::Store& store);
+
+// Stages into `ws` the removal of `root`: its held marker, its manifests, and
+// every chunk of it that no other held resource also uses. Returns the
+// content size dropped (0 when it was not held).
+Result<std::uint64_t> StageDrop(storage::Store& store, const Id& root, storage::WriteSet& ws);
+
 // Reads one chunk and checks its hash.
 Result<std::string> ReadChunk(storage::Store& store, const Id& chunk);
 
