@@ -1,7 +1,9 @@
 #include "praxis/node/control_server.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -419,6 +422,28 @@ class Session : public std::enable_shared_from_this<Session> {
     return r;
   }
 
+  // The share body's descriptive fields from a request. A file name is only a
+  // default for `praxis get`, so an over-long one is shortened (keeping its
+  // extension) rather than refused.
+  static wire::Share ShareFields(const control::ShareBeginRequest& begin) {
+    wire::Share s;
+    s.set_title(begin.title());
+    for (const auto& t : begin.tags()) s.add_tags(t);
+    s.set_description(begin.description());
+    std::string name = begin.filename();
+    if (name.size() > kMaxName) {
+      auto dot = name.rfind('.');
+      std::string ext = dot != std::string::npos && name.size() - dot <= 16 ? name.substr(dot) : "";
+      // Cut at a character boundary: never inside a UTF-8 sequence.
+      std::size_t cut = kMaxName - ext.size();
+      while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+      name = name.substr(0, cut) + ext;
+    }
+    s.set_filename(name);
+    s.set_note(begin.note());
+    return s;
+  }
+
   // A new version may replace only our own live share, in the same group.
   Status CheckReplaceable(const std::string& text, const Id& group, Id& out) {
     auto id = ResolveAnnouncement(node_.ingestor(), node_.store(), text);
@@ -461,6 +486,10 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!bad.ok()) co_return co_await Fail(bad);
     }
     if (Status may = node_.MaySignInto(*gid); !may.ok()) co_return co_await Fail(may);
+    // Check the fields before a byte is streamed: a long upload should not
+    // end in "title too long".
+    wire::Share fields = ShareFields(begin);
+    if (Status bad = CheckShareFields(fields); !bad.ok()) co_return co_await Fail(bad);
     control::Response ack;
     ack.mutable_ack();
     if (!co_await Write(ack)) co_return false;
@@ -493,14 +522,9 @@ class Session : public std::enable_shared_from_this<Session> {
       Status failure_ = fin;
       co_return co_await Fail(failure_);
     }
-    wire::Share s;
+    wire::Share s = ShareFields(begin);
     s.set_root(info->root.Str());
     s.set_size(info->size);
-    s.set_title(begin.title());
-    for (const auto& t : begin.tags()) s.add_tags(t);
-    s.set_description(begin.description());
-    s.set_filename(begin.filename());
-    s.set_note(begin.note());
     if (!replaces.IsZero()) s.set_supersedes(replaces.Str());
     w.body = SerializeBody(s);
     Result<Announcement> a = co_await PublishAwait(node_, w);
@@ -609,12 +633,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!gone) return gone.error();
     e->set_retracted(*gone);
     bool committed = false;
-    Status st = node_.store().Scan(Column::kRepublishes, a.id.Str(),
-                                   [&](std::string_view, std::string_view v) {
-                                     e->add_republished_by(std::string(v));
-                                     if (v == node_.member().View()) committed = true;
-                                     return true;
-                                   });
+    Status st = node_.store().Scan(
+        Column::kRepublishes, a.id.Str(), [&](std::string_view, std::string_view v) {
+          // A member republishing into two groups is one republisher.
+          if (std::find(e->republished_by().begin(), e->republished_by().end(), v) ==
+              e->republished_by().end())
+            e->add_republished_by(std::string(v));
+          if (v == node_.member().View()) committed = true;
+          return true;
+        });
     if (!st.ok()) return st;
     auto held = ResourceHeld(node_.store(), root);
     if (!held) return held.error();
@@ -626,15 +653,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The root (and the share naming it, if any) of what `text` designates.
   Result<std::pair<Id, std::optional<Announcement>>> ResolveContent(const std::string& text) {
-    auto full = Id::FromHex(text);
-    if (full) {
-      auto m = node_.store().Get(Column::kManifests, full->View());
-      if (!m) return Err(m.error());
-      if (*m) return std::pair(*full, std::optional<Announcement>());
-    }
-    auto id = ResolveAnnouncement(node_.ingestor(), node_.store(), text);
-    if (!id) return Err(id.error());
-    auto a = node_.ingestor().Find(*id);
+    auto ref = node::ResolveContent(node_.ingestor(), node_.store(), text);
+    if (!ref) return Err(ref.error());
+    if (ref->is_root) return std::pair(ref->id, std::optional<Announcement>());
+    auto a = node_.ingestor().Find(ref->id);
     if (!a) return Err(a.error());
     wire::Share s;
     if ((*a)->kind != wire::KIND_SHARE || !ParseBody(**a, s))
@@ -790,13 +812,31 @@ ControlServer::ControlServer(Node& node, std::string socket_path)
 Status ControlServer::Start() {
   std::error_code fec;
   std::filesystem::remove(path_, fec);
+  // sun_path holds 107 bytes; a deeper data directory is reached through a
+  // descriptor of the directory itself (the CLI connects the same way).
+  std::string bind_path = path_;
+  int dir_fd = -1;
+  if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
+    auto slash = path_.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
+    dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0)
+      return Status::IOError("cannot open " + dir +
+                             " for the control socket: " + std::strerror(errno));
+    bind_path = "/proc/self/fd/" + std::to_string(dir_fd) + path_.substr(slash);
+    if (bind_path.size() >= sizeof(sockaddr_un::sun_path)) {
+      ::close(dir_fd);
+      return Status::InvalidArgument("control socket name too long: " + path_);
+    }
+  }
   acceptor_ = std::make_unique<stream::acceptor>(node_.executor());
   asio::error_code ec;
-  acceptor_->open(stream::endpoint(path_).protocol(), ec);
+  acceptor_->open(stream::endpoint(bind_path).protocol(), ec);
   // Create the socket file 0600 from the start: no window where others can connect.
-  mode_t old = ::umask(077);
-  if (!ec) acceptor_->bind(stream::endpoint(path_), ec);
+  mode_t old = ::umask(0177);
+  if (!ec) acceptor_->bind(stream::endpoint(bind_path), ec);
   ::umask(old);
+  if (dir_fd >= 0) ::close(dir_fd);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::IOError("cannot listen on control socket " + path_ + ": " + ec.message());
   asio::co_spawn(node_.executor(), AcceptLoop(node_, *acceptor_), asio::detached);

@@ -66,16 +66,35 @@ bool ParseBody(const Announcement& a, M& m) {
   return m.ParseFromString(a.body);
 }
 
-constexpr std::size_t kMaxName = 200, kMaxText = 4000, kMaxTags = 32, kMaxTag = 64;
 constexpr std::uint32_t kMaxThreshold = 100000;
 
 bool TagsOk(const google::protobuf::RepeatedPtrField<std::string>& tags) {
-  if (static_cast<std::size_t>(tags.size()) > kMaxTags) return false;
-  return std::all_of(tags.begin(), tags.end(),
-                     [](const std::string& t) { return !t.empty() && t.size() <= kMaxTag; });
+  return CheckTags(tags).ok();
 }
 
 }  // namespace
+
+Status CheckTags(const google::protobuf::RepeatedPtrField<std::string>& tags) {
+  if (static_cast<std::size_t>(tags.size()) > kMaxTags)
+    return Status::InvalidArgument("more than " + std::to_string(kMaxTags) + " tags");
+  for (const auto& t : tags) {
+    if (t.empty()) return Status::InvalidArgument("empty tag");
+    if (t.size() > kMaxTag)
+      return Status::InvalidArgument("tag longer than " + std::to_string(kMaxTag) + " bytes");
+  }
+  return Status::OK();
+}
+
+Status CheckShareFields(const wire::Share& s) {
+  auto too_long = [](const char* field, std::size_t limit) {
+    return Status::InvalidArgument(std::string(field) + " longer than " + std::to_string(limit) +
+                                   " bytes");
+  };
+  if (s.title().size() > kMaxName) return too_long("title", kMaxName);
+  if (s.filename().size() > kMaxName) return too_long("file name", kMaxName);
+  if (s.description().size() > kMaxText) return too_long("description", kMaxText);
+  return CheckTags(s.tags());
+}
 
 Ingestor::Ingestor(storage::Store& store, IngestorOptions opts)
     : store_(store), opts_(std::move(opts)) {
@@ -310,9 +329,7 @@ IngestOutcome Ingestor::CheckBody(const Announcement& a, const Announcement* ori
       wire::Share s;
       if (!ParseBody(a, s)) return invalid("share body does not parse");
       if (!Id::FromBytes(s.root())) return invalid("share root is not 32 bytes");
-      if (s.title().size() > kMaxName || s.description().size() > kMaxText ||
-          s.filename().size() > kMaxName || !TagsOk(s.tags()))
-        return invalid("share fields out of bounds");
+      if (Status bad = CheckShareFields(s); !bad.ok()) return invalid(bad.message());
       if (!s.supersedes().empty()) {
         auto old_id = Id::FromBytes(s.supersedes());
         if (!old_id) return invalid("supersedes is not 32 bytes");

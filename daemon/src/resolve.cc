@@ -35,31 +35,63 @@ Result<Id> ResolveGroup(Ingestor& ing, const std::string& text) {
   return Err(Status::NotFound("unknown group '" + text + "' (no group with that name or id here)"));
 }
 
-Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::string& text) {
+namespace {
+// Checks what a person typed as an id; returns its lowercase form.
+Result<std::string> CheckIdText(const std::string& text) {
   std::string hex = Lower(text);
   if (hex.empty() || !IsHex(hex))
     return Err(Status::InvalidArgument("malformed id '" + text + "': expected hex digits"));
   if (hex.size() > 2 * Id::kSize)
     return Err(Status::InvalidArgument("malformed id '" + text + "': longer than 64 hex digits"));
-  if (auto full = Id::FromHex(hex)) {
-    if (ing.Held(*full)) return *full;
-    return Err(Status::NotFound("unknown announcement " + text));
-  }
   if (hex.size() < kMinPrefix)
     return Err(
         Status::InvalidArgument("id prefix '" + text + "' is too short (at least 4 digits)"));
-  std::string prefix_bytes = *FromHexString(hex.substr(0, hex.size() & ~std::size_t{1}));
+  return hex;
+}
+
+// Ids (at most 6) whose hex starts with `hex`, among keys `key_prefix || id`.
+Result<std::vector<Id>> IdsWithPrefix(storage::Store& store, storage::Column column,
+                                      const std::string& key_prefix, const std::string& hex) {
+  std::string scan = key_prefix + *FromHexString(hex.substr(0, hex.size() & ~std::size_t{1}));
   std::vector<Id> hits;
-  Status s = store.Scan(storage::Column::kEnvelopes, prefix_bytes,
-                        [&](std::string_view k, std::string_view) {
-                          Id id = *Id::FromBytes(k);
-                          if (id.Hex().starts_with(hex)) hits.push_back(id);
-                          return hits.size() < 6;
-                        });
+  Status s = store.Scan(column, scan, [&](std::string_view k, std::string_view) {
+    auto id = Id::FromBytes(k.substr(key_prefix.size()));
+    if (id && id->Hex().starts_with(hex)) hits.push_back(*id);
+    return hits.size() < 6;
+  });
   if (!s.ok()) return Err(s);
-  if (hits.size() == 1) return hits[0];
-  if (hits.size() > 1) return Err(Ambiguous("id prefix", text, hits));
+  return hits;
+}
+}  // namespace
+
+Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::string& text) {
+  auto hex = CheckIdText(text);
+  if (!hex) return Err(hex.error());
+  if (auto full = Id::FromHex(*hex)) {
+    if (ing.Held(*full)) return *full;
+    return Err(Status::NotFound("unknown announcement " + text));
+  }
+  auto hits = IdsWithPrefix(store, storage::Column::kEnvelopes, "", *hex);
+  if (!hits) return Err(hits.error());
+  if (hits->size() == 1) return (*hits)[0];
+  if (hits->size() > 1) return Err(Ambiguous("id prefix", text, *hits));
   return Err(Status::NotFound("unknown announcement " + text));
+}
+
+Result<ContentRef> ResolveContent(Ingestor& ing, storage::Store& store, const std::string& text) {
+  auto hex = CheckIdText(text);
+  if (!hex) return Err(hex.error());
+  auto roots = IdsWithPrefix(store, storage::Column::kMeta, "held:", *hex);
+  if (!roots) return Err(roots.error());
+  auto anns = IdsWithPrefix(store, storage::Column::kEnvelopes, "", *hex);
+  if (!anns) return Err(anns.error());
+  std::vector<Id> all = *roots;
+  all.insert(all.end(), anns->begin(), anns->end());
+  if (all.size() > 1) return Err(Ambiguous("id prefix", text, all));
+  if (roots->size() == 1) return ContentRef{.id = (*roots)[0], .is_root = true};
+  if (anns->size() == 1) return ContentRef{.id = (*anns)[0], .is_root = false};
+  (void)ing;
+  return Err(Status::NotFound("unknown announcement or content " + text));
 }
 
 Result<Id> ResolveMember(storage::Store& store, const std::string& text) {

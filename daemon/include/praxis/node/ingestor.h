@@ -160,6 +160,12 @@ class Ingestor {
   std::uint64_t last_dropped_bytes_ = 0;
 };
 
+// Bounds on what people type into announcements (bytes).
+inline constexpr std::size_t kMaxName = 200, kMaxText = 4000, kMaxTags = 32, kMaxTag = 64;
+// One line naming the field and the limit it breaks.
+Status CheckTags(const google::protobuf::RepeatedPtrField<std::string>& tags);
+Status CheckShareFields(const wire::Share& s);
+
 // kMeta key of the tombstone for `id`: value = the retraction's id.
 std::string RetractedKey(const Id& id);
 // kMeta key present when a later share by the same author supersedes `id`:
