@@ -240,27 +240,6 @@ CmdResult Praxis(std::vector<std::string> args) {
   return RunCommand(std::move(args));
 }
 
-// --- TempDir ---------------------------------------------------------------------
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string templ = std::string(base && *base ? base : "/tmp") + "/praxis-proc-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) {
-    std::perror("mkdtemp");
-    std::abort();
-  }
-  path_ = templ;
-}
-
-TempDir::~TempDir() {
-  if (std::getenv("PRAXIS_KEEP_TEST_DIRS") != nullptr) {
-    std::cerr << "kept " << path_ << '\n';
-    return;
-  }
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 // --- Daemon ------------------------------------------------------------------------
 
 Daemon::Daemon(std::string data_dir, std::string log_prefix)

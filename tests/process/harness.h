@@ -12,6 +12,7 @@
 // Time: every wait is a polled deadline (kLiveness), never a fixed sleep.
 #pragma once
 
+
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
@@ -21,6 +22,8 @@
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "testutil/temp_dir.h"
 
 namespace praxis::process_test {
 
@@ -82,20 +85,7 @@ CmdResult RunCommand(std::vector<std::string> argv,
 // `praxis ARGS...` (the built binary).
 CmdResult Praxis(std::vector<std::string> args);
 
-// A directory under $TMPDIR (or /tmp), removed with everything in it when
-// the object goes away, unless PRAXIS_KEEP_TEST_DIRS is set.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testutil::TempDir;
 
 // One praxisd process on a data directory. The object can start it, stop it
 // (SIGTERM) or kill it (SIGKILL), and start it again on the same directory.

@@ -1,5 +1,6 @@
 #include "testutil/temp_dir.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -13,6 +14,10 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (std::getenv("PRAXIS_KEEP_TEST_DIRS") != nullptr) {
+    std::fprintf(stderr, "kept %s\n", path_.c_str());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

@@ -1,4 +1,5 @@
-// A directory under $TMPDIR removed with everything in it when the object dies.
+// A directory under $TMPDIR (or /tmp), removed with everything in it when the
+// object goes away, unless PRAXIS_KEEP_TEST_DIRS is set (for post-mortems).
 #pragma once
 
 #include <filesystem>
@@ -14,6 +15,7 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+  std::string operator/(const std::string& name) const { return Sub(name); }
 
  private:
   std::string path_;

@@ -8,6 +8,7 @@
 
 #include "praxis/node/ingestor.h"
 #include "praxis/node/resource.h"
+#include "testutil/content.h"
 #include "testutil/temp_dir.h"
 
 namespace praxis::node {
@@ -49,14 +50,9 @@ TEST(FixtureDb, SchemaV1DatabaseOpensWithItsContent) {
 
   Id root = *Id::FromHex(expect["root"]);
   EXPECT_TRUE(*ResourceHeld(**store, root));
-  std::string content;
-  ASSERT_TRUE(ForEachChunk(**store, root, [&](std::uint64_t, const Id& c) {
-                auto b = ReadChunk(**store, c);
-                if (!b) return b.error();
-                content += *b;
-                return Status::OK();
-              }).ok());
-  EXPECT_EQ(content, expect["content"]);
+  auto content = testutil::ReadResource(**store, root);
+  ASSERT_TRUE(content);
+  EXPECT_EQ(*content, expect["content"]);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "praxis/crypto/crypto.h"
+#include "testutil/content.h"
 #include "testutil/temp_dir.h"
 
 namespace praxis::node {
@@ -31,14 +32,9 @@ class ResourceTest : public ::testing::Test {
     return *info;
   }
   std::string Read(const Id& root) {
-    std::string out;
-    EXPECT_TRUE(ForEachChunk(*store_, root, [&](std::uint64_t, const Id& c) {
-                  auto b = ReadChunk(*store_, c);
-                  if (!b) return b.error();
-                  out += *b;
-                  return Status::OK();
-                }).ok());
-    return out;
+    auto content = testutil::ReadResource(*store_, root);
+    EXPECT_TRUE(content) << content.error().ToString();
+    return content ? *content : std::string();
   }
   static std::string Content(std::size_t n) {
     std::string s(n, '\0');

@@ -6,6 +6,7 @@
 #include "praxis/node/ingestor.h"
 #include "praxis/node/resource.h"
 #include "testutil/authors.h"
+#include "testutil/content.h"
 #include "testutil/temp_dir.h"
 
 namespace praxis::node {
@@ -89,14 +90,9 @@ TEST_F(RetractTest, ChunksUsedByAnotherResourceSurvive) {
   Announcement share = ShareOf(bob_, a);
   ASSERT_TRUE(Apply(share).ok());
   ASSERT_TRUE(Apply(RetractOf(bob_, share.id)).ok());
-  std::string content;
-  ASSERT_TRUE(ForEachChunk(*store_, b, [&](std::uint64_t, const Id& c) {
-                auto bytes = ReadChunk(*store_, c);
-                if (!bytes) return bytes.error();
-                content += *bytes;
-                return Status::OK();
-              }).ok());
-  EXPECT_EQ(content, common + "tail b");
+  auto content = testutil::ReadResource(*store_, b);
+  ASSERT_TRUE(content);
+  EXPECT_EQ(*content, common + "tail b");
 }
 
 TEST_F(RetractTest, OnlyTheAuthorMayRetract) {
