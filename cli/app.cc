@@ -79,6 +79,10 @@ int RunCli(int argc, char** argv) {
   AddGetCommand(app, globals, &action);
   AddRepublishCommand(app, globals, &action);
   AddStageCommand(app, globals, &action);
+  AddEditCommand(app, globals, &action);
+  AddRetractCommand(app, globals, &action);
+  AddDuCommand(app, globals, &action);
+  AddIdentityCommand(app, globals, &action);
 
   try {
     app.parse(argc, argv);

@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include "format.h"
 
 namespace praxis::cli {
 
@@ -41,9 +45,28 @@ std::string Describe(const std::string& what, const std::string& path, int err) 
   return "cannot " + what + " '" + path + "': " + std::strerror(err);
 }
 
+// rename() that fails with EEXIST instead of replacing: renameat2 where the
+// file system supports it, else a hard link (which never replaces) and an
+// unlink, else a check just before the rename (racy, but the best left).
+int RenameNoReplace(const char* from, const char* to) {
+  if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) return -1;
+  if (::link(from, to) == 0) {
+    ::unlink(from);
+    return 0;
+  }
+  if (errno == EEXIST) return -1;
+  struct stat st {};
+  if (::lstat(to, &st) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return ::rename(from, to);
+}
+
 }  // namespace
 
-Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& target) {
+Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& target, unsigned mode) {
   const std::filesystem::path target_path(target);
   std::filesystem::path dir = target_path.parent_path();
   if (dir.empty()) dir = ".";
@@ -51,7 +74,8 @@ Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& target
       (dir / ("." + target_path.filename().string() + ".praxis-tmp-" + std::to_string(::getpid())))
           .string();
   ArmCleanup(temp);  // before the file exists, so no signal can strand it
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  const int fd =
+      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) {
     const int err = errno;
     DisarmCleanup();
@@ -85,14 +109,23 @@ Status AtomicFile::Write(std::string_view bytes) {
   return Status::OK();
 }
 
-Status AtomicFile::Commit() {
-  if (::fsync(fd_) != 0) {
-    const int err = errno;
-    Discard();
-    return Status::IOError(Describe("flush", temp_path_, err));
+Status AtomicFile::Commit(Replace replace) {
+  if (!synced_) {
+    if (::fsync(fd_) != 0) {
+      const int err = errno;
+      Discard();
+      return Status::IOError(Describe("flush", temp_path_, err));
+    }
+    synced_ = true;
   }
-  if (::rename(temp_path_.c_str(), target_.c_str()) != 0) {
+  const int rc = replace == Replace::kAllow ? ::rename(temp_path_.c_str(), target_.c_str())
+                                            : RenameNoReplace(temp_path_.c_str(), target_.c_str());
+  if (rc != 0) {
     const int err = errno;
+    if (err == EEXIST && replace == Replace::kRefuse) {
+      return Status::AlreadyExists("'" + ForTerminal(target_) +
+                                   "' already exists; use --force to replace it");
+    }
     Discard();
     return Status::IOError(Describe("write", target_, err));
   }
@@ -107,6 +140,23 @@ Status AtomicFile::Commit() {
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
+  }
+  return Status::OK();
+}
+
+Status CheckTarget(const std::string& path, bool replace, const std::string& directory_hint) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::OK();
+    return Status::IOError("cannot write '" + ForTerminal(path) + "': " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return Status::IOError("cannot write '" + ForTerminal(path) + "': it is a directory" +
+                           (directory_hint.empty() ? "" : " (" + directory_hint + ")"));
+  }
+  if (!replace) {
+    return Status::AlreadyExists("'" + ForTerminal(path) +
+                                 "' already exists; use --force to replace it");
   }
   return Status::OK();
 }

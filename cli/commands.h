@@ -17,5 +17,9 @@ void AddLsCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddGetCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddRepublishCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddStageCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddIdentityCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddRetractCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddEditCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddDuCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 
 }  // namespace praxis::cli

@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -49,6 +50,47 @@ bool IsUnsafeForTerminal(char32_t cp) {
          (cp >= 0x2066 && cp <= 0x2069);
 }
 
+// Reads exactly `digits` decimal digits at text[*pos]; advances *pos.
+bool ReadNumber(std::string_view text, std::size_t* pos, std::size_t digits, unsigned* out) {
+  if (text.size() - *pos < digits) return false;
+  unsigned value = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const char c = text[*pos + i];
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  *pos += digits;
+  *out = value;
+  return true;
+}
+
+bool ReadChar(std::string_view text, std::size_t* pos, char c) {
+  if (*pos >= text.size() || text[*pos] != c) return false;
+  ++*pos;
+  return true;
+}
+
+// The longest prefix of `s` of at most `max_bytes` bytes that does not split
+// a UTF-8 sequence. REQUIRES: valid UTF-8.
+std::string_view CutBytes(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// Where a file name's extension starts (its '.'), or npos when it has none:
+// a short last part without blanks, not the whole name.
+std::size_t ExtensionPos(std::string_view name) {
+  constexpr std::size_t kMaxExtension = 16;
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size() ||
+      name.size() - dot > kMaxExtension || name.find(' ', dot) != std::string_view::npos) {
+    return std::string_view::npos;
+  }
+  return dot;
+}
+
 }  // namespace
 
 std::string HexId(std::string_view raw) { return ToHex(raw); }
@@ -80,6 +122,41 @@ std::string IsoTimeUtc(std::uint64_t ms_since_epoch) {
     return std::to_string(ms_since_epoch) + "ms";
   }
   return buf;
+}
+
+std::optional<std::uint64_t> ParseUtcTime(std::string_view text) {
+  std::size_t pos = 0;
+  unsigned y, mo, d, h = 0, mi = 0, s = 0, ms = 0;
+  if (!ReadNumber(text, &pos, 4, &y) || !ReadChar(text, &pos, '-') ||
+      !ReadNumber(text, &pos, 2, &mo) || !ReadChar(text, &pos, '-') ||
+      !ReadNumber(text, &pos, 2, &d)) {
+    return std::nullopt;
+  }
+  if (pos < text.size()) {
+    if (!ReadChar(text, &pos, 'T') || !ReadNumber(text, &pos, 2, &h) ||
+        !ReadChar(text, &pos, ':') || !ReadNumber(text, &pos, 2, &mi)) {
+      return std::nullopt;
+    }
+    if (ReadChar(text, &pos, ':')) {
+      if (!ReadNumber(text, &pos, 2, &s)) return std::nullopt;
+      if (ReadChar(text, &pos, '.')) {
+        std::size_t digits = 0;
+        unsigned scale = 100;
+        for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits) {
+          ms += static_cast<unsigned>(text[pos] - '0') * scale;
+          scale /= 10;
+        }
+        if (digits == 0) return std::nullopt;
+      }
+    }
+    if (!ReadChar(text, &pos, 'Z') || pos != text.size()) return std::nullopt;
+  }
+  using namespace std::chrono;
+  const year_month_day date{year{static_cast<int>(y)}, month{mo}, day{d}};
+  if (!date.ok() || y < 1970 || h > 23 || mi > 59 || s > 59) return std::nullopt;
+  const auto days = sys_days(date).time_since_epoch().count();
+  return static_cast<std::uint64_t>(days) * 86'400'000u +
+         (static_cast<std::uint64_t>(h) * 3600 + mi * 60 + s) * 1000 + ms;
 }
 
 std::string Plural(std::uint64_t n, std::string_view singular, std::string_view plural) {
@@ -147,6 +224,47 @@ std::string TruncatePoints(std::string_view s, std::size_t max_points) {
 std::string Ellipsize(std::string_view s, std::size_t max_width) {
   if (DisplayWidth(s) <= max_width || max_width == 0) return std::string(s);
   return TruncatePoints(s, max_width - 1) + "\xE2\x80\xA6";  // U+2026
+}
+
+std::string SafeFileName(std::string_view name) {
+  const std::string valid = ValidUtf8(name);
+  std::string out;
+  out.reserve(valid.size());
+  for (std::size_t i = 0; i < valid.size();) {
+    char32_t cp;
+    const std::size_t len = DecodeUtf8(valid, i, &cp);
+    if (cp == '/') {
+      out += '_';
+    } else if (!IsUnsafeForTerminal(cp)) {
+      out.append(valid, i, len);
+    }
+    i += len;
+  }
+  const std::size_t first = out.find_first_not_of(" .");
+  if (first == std::string::npos) return "";
+  out.erase(0, first);
+  out.erase(out.find_last_not_of(' ') + 1);
+  if (out.size() <= kMaxFileNameBytes) return out;
+
+  const std::size_t dot = ExtensionPos(out);
+  if (dot == std::string::npos) {
+    out = std::string(CutBytes(out, kMaxFileNameBytes));
+    out.erase(out.find_last_not_of(' ') + 1);
+    return out;
+  }
+  const std::string extension = out.substr(dot);
+  std::string stem(
+      CutBytes(std::string_view(out).substr(0, dot), kMaxFileNameBytes - extension.size()));
+  stem.erase(stem.find_last_not_of(' ') + 1);
+  return stem + extension;
+}
+
+std::string NumberedFileName(std::string_view name, unsigned n) {
+  if (n == 0) return std::string(name);
+  const std::string suffix = " (" + std::to_string(n) + ")";
+  const std::size_t dot = ExtensionPos(name);
+  if (dot == std::string_view::npos) return std::string(name) + suffix;
+  return std::string(name.substr(0, dot)) + suffix + std::string(name.substr(dot));
 }
 
 }  // namespace praxis::cli

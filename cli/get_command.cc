@@ -1,6 +1,7 @@
 // praxis get: fetch a resource through the node and write it to a file (or
-// stdout). The stream is  get -> GetBegin | Error ; Data* ; GetEnd, and the
-// target name only ever holds complete content (atomic_file.h).
+// stdout). The target name only ever holds complete content (atomic_file.h).
+// Without -o the file is named after the share, in the current directory,
+// and never replaces anything there: "NAME (1)", "NAME (2)"... instead.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,127 +16,131 @@
 #include "format.h"
 #include "output.h"
 #include "progress.h"
+#include "transfer.h"
 
 namespace praxis::cli {
 
 namespace {
 
+// Enough for any sane directory; past it something is wrong.
+constexpr unsigned kMaxNumberedNames = 10000;
+
 struct GetOptions {
   std::string id;
-  std::string output;
+  std::string output;  // empty: a name from the share, in the current directory
   bool force = false;
 };
 
-// Where the bytes go: a file written atomically, or stdout as they come.
-class Sink {
- public:
-  explicit Sink(std::unique_ptr<AtomicFile> file) : file_(std::move(file)) {}
-
-  Status Write(std::string_view bytes) {
-    if (file_) return file_->Write(bytes);
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::IOError(std::string("cannot write to standard output: ") +
-                               std::strerror(errno));
-      }
-      bytes.remove_prefix(static_cast<std::size_t>(n));
+Status WriteStdout(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError(std::string("cannot write to standard output: ") +
+                             std::strerror(errno));
     }
-    return Status::OK();
-  }
-
-  Status Finish() { return file_ ? file_->Commit() : Status::OK(); }
-
- private:
-  std::unique_ptr<AtomicFile> file_;  // null: stdout
-};
-
-// Refuses, before the node is asked anything, a target that would be
-// clobbered without --force or that can never be written.
-Status CheckTarget(const std::string& path, bool force) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::OK();
-    return Status::IOError("cannot write '" + ForTerminal(path) + "': " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    return Status::IOError("cannot write '" + ForTerminal(path) +
-                           "': it is a directory (give a file name with -o)");
-  }
-  if (!force) {
-    return Status::AlreadyExists("'" + ForTerminal(path) +
-                                 "' already exists; use --force to replace it");
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return Status::OK();
 }
 
-Status ReceiveContent(ControlClient& client, const control::GetBegin& begin, Sink& sink,
-                      ProgressBar& progress) {
-  std::uint64_t received = 0;
+Result<bool> Exists(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) return true;
+  if (errno == ENOENT) return false;
+  return Err(Status::IOError("cannot write '" + ForTerminal(path) + "': " + std::strerror(errno)));
+}
+
+// The share's file name, else its title, made safe; else the short id.
+std::string NameFor(const control::GetBegin& begin) {
+  std::string name = SafeFileName(!begin.filename().empty() ? begin.filename() : begin.title());
+  if (name.empty()) {
+    name = ShortId(!begin.announcement().empty() ? begin.announcement() : begin.root());
+  }
+  return name;
+}
+
+// The first of NAME, "NAME (1)", "NAME (2)"... that is free, starting at the
+// n-th, or an error when none is.
+Result<unsigned> FirstFree(const std::string& name, unsigned n) {
+  for (; n < kMaxNumberedNames; ++n) {
+    auto exists = Exists(NumberedFileName(name, n));
+    if (!exists) return Err(exists.error());
+    if (!*exists) return n;
+  }
+  return Err(Status::AlreadyExists("'" + ForTerminal(name) + "' and " +
+                                   std::to_string(kMaxNumberedNames - 1) +
+                                   " numbered variants already exist here; use -o PATH"));
+}
+
+// Commits `file` under the first free numbered variant of `name`, moving on
+// when another process takes a name first.
+Status CommitUnique(AtomicFile& file, const std::string& name, unsigned n) {
   for (;;) {
-    auto response = client.ReceiveReply();
-    if (!response && response.error().code() == Code::kIOError) {
-      return Status::IOError(response.error().message() + " during the download, after " +
-                             std::to_string(received) + " of " + std::to_string(begin.size()) +
-                             " bytes");
-    }
-    if (!response) return response.error();
-    if (response->has_get_end()) break;
-    if (!response->has_data()) {
-      return Status::Protocol("unexpected reply from the node during a download (kind " +
-                              std::to_string(response->resp_case()) + ")");
-    }
-    const std::string& bytes = response->data().bytes();
-    if (bytes.size() > begin.size() - received) {
-      return Status::Protocol("the node sent more than the " + std::to_string(begin.size()) +
-                              " bytes it announced");
-    }
-    PRAXIS_RETURN_IF_ERROR(sink.Write(bytes));
-    received += bytes.size();
-    progress.Update(received);
+    const Status s = file.Commit(AtomicFile::Replace::kRefuse);
+    if (s.code() != Code::kAlreadyExists) return s;
+    auto next = FirstFree(name, n + 1);
+    if (!next) return next.error();
+    n = *next;
+    file.Retarget(NumberedFileName(name, n));
   }
-  if (received != begin.size()) {
-    return Status::Protocol("the download ended early: received " + std::to_string(received) +
-                            " of " + std::to_string(begin.size()) + " bytes");
-  }
-  return Status::OK();
 }
 
 Status RunGet(const GlobalOptions& globals, const GetOptions& opts) {
   const bool to_stdout = opts.output == "-";
+  const bool auto_name = opts.output.empty();
+  if (auto_name && opts.force) {
+    return Status::InvalidArgument("--force needs -o PATH: without it get never replaces a file");
+  }
   std::unique_ptr<AtomicFile> file;
-  if (!to_stdout) {
-    PRAXIS_RETURN_IF_ERROR(CheckTarget(opts.output, opts.force));
+  if (!to_stdout && !auto_name) {
+    PRAXIS_RETURN_IF_ERROR(CheckTarget(opts.output, opts.force, "give a file name with -o"));
     auto created = AtomicFile::Create(opts.output);
     if (!created) return created.error();
     file = std::move(*created);
   }
-  Sink sink(std::move(file));
 
   auto client = ConnectToNode(globals);
   if (!client) return client.error();
-  control::Request request;
-  request.mutable_get()->set_id(ValidUtf8(opts.id));
-  auto begin_response = client->Call(request, control::Response::kGetBegin);
-  if (!begin_response) return begin_response.error();
-  const control::GetBegin& begin = begin_response->get_begin();
+  auto begin = BeginGet(*client, opts.id);
+  if (!begin) return begin.error();
+
+  std::string name;  // auto_name: the name before any " (n)"
+  unsigned n = 0;
+  if (auto_name) {
+    name = NameFor(*begin);
+    auto free = FirstFree(name, 0);
+    if (!free) return free.error();
+    n = *free;
+    auto created = AtomicFile::Create(NumberedFileName(name, n));
+    if (!created) return created.error();
+    file = std::move(*created);
+  }
 
   // Content on the terminal and a bar on the same terminal would garble both.
   const bool show = ProgressWanted(globals.json) && !(to_stdout && ::isatty(STDOUT_FILENO));
-  const std::string label = !begin.title().empty() ? begin.title() : ShortId(begin.root());
-  ProgressBar progress(label, begin.size(), show);
-  PRAXIS_RETURN_IF_ERROR(ReceiveContent(*client, begin, sink, progress));
-  PRAXIS_RETURN_IF_ERROR(sink.Finish());
+  const std::string label = !begin->title().empty() ? begin->title() : ShortId(begin->root());
+  ProgressBar progress(label, begin->size(), show);
+  PRAXIS_RETURN_IF_ERROR(ReceiveContent(
+      *client, *begin,
+      [&file](std::string_view bytes) { return file ? file->Write(bytes) : WriteStdout(bytes); },
+      progress));
+  if (auto_name) {
+    PRAXIS_RETURN_IF_ERROR(CommitUnique(*file, name, n));
+  } else if (file) {
+    PRAXIS_RETURN_IF_ERROR(
+        file->Commit(opts.force ? AtomicFile::Replace::kAllow : AtomicFile::Replace::kRefuse));
+  }
   progress.Finish();
+  const std::string path = file ? file->target() : opts.output;
 
   // With -o - stdout carries the content, so the report goes to stderr.
   std::ostream& out = to_stdout ? std::cerr : std::cout;
   if (globals.json) {
-    PrintJson(out, {{"root", HexId(begin.root())}, {"path", opts.output}, {"size", begin.size()}});
+    PrintJson(out, {{"root", HexId(begin->root())}, {"path", path}, {"size", begin->size()}});
   } else if (!to_stdout) {
-    out << "saved '" << ForTerminal(label) << "' to " << ForTerminal(opts.output) << " ("
-        << HumanSize(begin.size()) << ")\n";
+    out << "saved '" << ForTerminal(label) << "' to " << ForTerminal(path) << " ("
+        << HumanSize(begin->size()) << ")\n";
   }
   return Status::OK();
 }
@@ -148,9 +153,15 @@ void AddGetCommand(CLI::App& app, const GlobalOptions& globals, Action* action) 
   cmd->add_option("ROOT_OR_ANNOUNCEMENT", opts->id,
                   "Resource root or share announcement id (or unique prefix)")
       ->required();
-  cmd->add_option("-o,--output", opts->output, "Where to save it ('-' for standard output)")
-      ->required();
-  cmd->add_flag("--force", opts->force, "Replace PATH if it already exists");
+  cmd->add_option("-o,--output", opts->output,
+                  "Where to save it ('-' for standard output; default: the share's file name "
+                  "or title, in the current directory)");
+  cmd->add_flag("--force", opts->force, "Replace the -o PATH if it already exists");
+  cmd->footer(
+      "Without -o the name comes from the share (made safe: no '/', no leading '.', no control\n"
+      "characters, at most 200 bytes) and nothing is replaced: if NAME exists, NAME (1),\n"
+      "NAME (2)... is used instead, before the extension if there is one.\n"
+      "JSON: {root, path, size}; path is the name written ('-' for standard output).");
   cmd->callback(
       [&globals, action, opts] { *action = [&globals, opts] { return RunGet(globals, *opts); }; });
 }

@@ -1,6 +1,10 @@
 // praxis share: publish a file or a note into a group. The CLI reads the
-// bytes and streams them over the control socket (proto/control.proto):
-//   share_begin -> Ack | Error ; Data* ; share_end -> ShareReply | Error
+// bytes and streams them over the control socket (transfer.h); with
+// --replaces the new share supersedes an earlier one of ours.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -12,13 +16,11 @@
 #include "output.h"
 #include "progress.h"
 #include "share_source.h"
+#include "transfer.h"
 
 namespace praxis::cli {
 
 namespace {
-
-// Matches the node's chunk size (DESIGN.md §3), so each message is one chunk.
-constexpr std::size_t kDataMessageSize = 256 * 1024;
 
 struct ShareOptions {
   std::string path;
@@ -28,29 +30,27 @@ struct ShareOptions {
   std::string title;
   std::vector<std::string> tags;
   std::string description;
+  std::string replaces;
 };
 
-Status Stream(ControlClient& client, ShareSource& source, ProgressBar& progress) {
-  control::Request request;
-  std::string buf;
-  std::uint64_t sent = 0;
+// All of standard input, byte for byte.
+Result<std::string> ReadStdin() {
+  if (::isatty(STDIN_FILENO) == 1) {
+    std::cerr << "reading the note from standard input; end it with Ctrl-D\n";
+  }
+  std::string text;
+  char buf[64 * 1024];
   for (;;) {
-    buf.resize(kDataMessageSize);
-    PRAXIS_RETURN_IF_ERROR(source.Read(&buf));
-    if (buf.empty()) break;
-    sent += buf.size();
-    request.mutable_data()->set_bytes(std::move(buf));
-    PRAXIS_RETURN_IF_ERROR(client.Send(request));
-    buf = std::move(*request.mutable_data()->mutable_bytes());
-    progress.Update(sent);
+    const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Err(Status::IOError(std::string("cannot read the note from standard input: ") +
+                                 std::strerror(errno)));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
   }
-  if (source.size_known() && sent != source.expected_size()) {
-    // Closing without share_end makes the node drop the upload.
-    return Status::IOError("'" + ForTerminal(source.name()) +
-                           "' changed while being shared (read " + std::to_string(sent) + " of " +
-                           std::to_string(source.expected_size()) + " bytes); nothing was shared");
-  }
-  return Status::OK();
+  return text;
 }
 
 Status RunShare(const GlobalOptions& globals, const ShareOptions& opts) {
@@ -67,8 +67,17 @@ Status RunShare(const GlobalOptions& globals, const ShareOptions& opts) {
   std::unique_ptr<ShareSource> source;
   std::string title = opts.title;
   if (opts.is_note) {
-    source = ShareSource::FromText(opts.text);
-    if (title.empty()) title = NoteTitle(opts.text);
+    std::string text = opts.text;
+    if (text == "-") {
+      auto read = ReadStdin();
+      if (!read) return read.error();
+      if (read->empty()) {
+        return Status::FailedPrecondition("standard input was empty: there is no note to share");
+      }
+      text = std::move(*read);
+    }
+    if (title.empty()) title = NoteTitle(text);
+    source = ShareSource::FromText(std::move(text));
     begin->set_note(true);
   } else {
     // Open before connecting: a wrong path must fail with nothing sent.
@@ -84,30 +93,26 @@ Status RunShare(const GlobalOptions& globals, const ShareOptions& opts) {
   for (const auto& tag : opts.tags) begin->add_tags(ValidUtf8(tag));
   begin->set_description(ValidUtf8(opts.description));
   begin->set_expected_size(source->expected_size());
+  begin->set_replaces(ValidUtf8(opts.replaces));
 
   auto client = ConnectToNode(globals);
   if (!client) return client.error();
-  if (auto ack = client->Call(begin_request, control::Response::kAck); !ack) return ack.error();
-
   ProgressBar progress(title, source->expected_size(), ProgressWanted(globals.json));
-  PRAXIS_RETURN_IF_ERROR(Stream(*client, *source, progress));
-  control::Request end_request;
-  end_request.mutable_share_end();
-  auto response = client->Call(end_request, control::Response::kShare);
-  progress.Finish();
-  if (!response) return response.error();
-  const control::ShareReply& reply = response->share();
+  auto reply = UploadShare(*client, begin_request, *source, progress);
+  if (!reply) return reply.error();
 
   if (globals.json) {
-    PrintJson(std::cout, {{"announcement", HexId(reply.announcement())},
-                          {"root", HexId(reply.root())},
-                          {"size", reply.size()}});
+    PrintJson(std::cout, {{"announcement", HexId(reply->announcement())},
+                          {"root", HexId(reply->root())},
+                          {"size", reply->size()}});
     return Status::OK();
   }
   std::cout << "shared " << (opts.is_note ? "note" : "file") << " '" << ForTerminal(title) << "' ("
-            << HumanSize(reply.size()) << ") into " << ForTerminal(opts.group) << '\n';
-  PrintFields(std::cout,
-              {{"announcement", HexId(reply.announcement())}, {"root", HexId(reply.root())}});
+            << HumanSize(reply->size()) << ") into " << ForTerminal(opts.group) << '\n';
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"announcement", HexId(reply->announcement())}, {"root", HexId(reply->root())}};
+  if (!opts.replaces.empty()) fields.emplace_back("replaces", opts.replaces);
+  PrintFields(std::cout, fields);
   return Status::OK();
 }
 
@@ -124,13 +129,17 @@ void AddShareCommand(CLI::App& app, const GlobalOptions& globals, Action* action
            opts->text = text;
            opts->is_note = true;
          },
-         "Share this text as a note instead of a file")
+         "Share this text as a note instead of a file ('-': read it all from standard input)")
       ->excludes(path);
   cmd->add_option("--group", opts->group, "Group to share into (id or unique prefix)")->required();
   cmd->add_option("--title", opts->title,
-                  "Title (default: the file's name, or the note's first line)");
+                  "Title (default: the file's name, or the note's first non-blank line)");
   cmd->add_option("--tag", opts->tags, "Tag (repeatable)")->allow_extra_args(false);
   cmd->add_option("--description", opts->description, "A few words about it");
+  cmd->add_option("--replaces", opts->replaces,
+                  "This is a new version of an earlier share of yours: ls shows only the latest")
+      ->type_name("ANNOUNCEMENT");
+  cmd->footer("JSON: {announcement, root, size}.");
   cmd->callback([&globals, action, opts] {
     *action = [&globals, opts] { return RunShare(globals, *opts); };
   });

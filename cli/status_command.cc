@@ -24,7 +24,10 @@ Status RunStatus(const GlobalOptions& globals) {
                           {"announcements", s.announcements()},
                           {"version", s.version()},
                           {"data_dir", s.data_dir()},
-                          {"key_path", s.key_path()}});
+                          {"key_path", s.key_path()},
+                          {"imported", s.imported()},
+                          {"content_bytes", s.content_bytes()},
+                          {"resources", s.resources()}});
     return Status::OK();
   }
   PrintFields(std::cout, {{"member", HexId(s.member())},
@@ -34,7 +37,12 @@ Status RunStatus(const GlobalOptions& globals) {
                           {"announcements", std::to_string(s.announcements())},
                           {"version", s.version()},
                           {"data dir", s.data_dir()},
-                          {"key", s.key_path()}});
+                          {"key", s.key_path()},
+                          {"imported", s.imported() ? "yes (in each group, this node signs again "
+                                                      "only once it has caught up its own log)"
+                                                    : "no"},
+                          {"content", HumanSize(s.content_bytes())},
+                          {"resources", std::to_string(s.resources()) + " held in full"}});
   return Status::OK();
 }
 
