@@ -132,7 +132,7 @@ TEST(ProcessBadInput, UsageErrors) {
            {"share", p.file, "--text", "both", "--group", p.group},
            {"share", "--text", "", "--group", p.group},
            {"share", p.file},
-           {"get", p.share["announcement"]},
+           {"get", p.share["announcement"], "--force"},  // --force needs -o
            {"status", "--no-such-option"},
        }) {
     std::string label;
