@@ -172,6 +172,15 @@ TEST_F(IngestorTest, RepublishNeedsItsOriginalAndKeepsItOutsideTheLogs) {
   EXPECT_EQ((*found)->id, share.id);
 }
 
+TEST_F(IngestorTest, RepublishDatedBeforeItsOriginalIsInvalid) {
+  SetUpGroup();
+  Announcement share = alice_.Share(genesis_.id, "later work", 50'000);
+  ASSERT_EQ(Apply(share).kind, K::kAccepted);
+  IngestOutcome o = Apply(bob_.Republish(genesis_.id, share, 40'000));
+  EXPECT_EQ(o.kind, K::kInvalid);
+  EXPECT_NE(o.reason.find("before its original"), std::string::npos) << o.reason;
+}
+
 TEST_F(IngestorTest, AttachedOriginalMustMatchTheRepublish) {
   SetUpGroup();
   Announcement s1 = alice_.Share(genesis_.id, "one");
