@@ -12,6 +12,7 @@ PACKAGES=(
   libasio-dev libprotobuf-dev protobuf-compiler libsodium-dev librocksdb-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libexpected-dev
+  golang-github-flynn-noise-dev  # ships the published Noise test vectors (tests/unit/noise_test.cc)
 )
 
 as_root() {

@@ -35,7 +35,8 @@ class Hasher {
 bool VerifyDetached(std::string_view signature, std::string_view message, const Id& public_key);
 
 // An Ed25519 key pair. The secret never leaves this object except through
-// SecretForStorage(), which the identity file code alone calls.
+// SecretForStorage(): the identity file, its sealed export and the Noise
+// static key derived from it (net/noise.h) are its only readers.
 class KeyPair {
  public:
   static KeyPair Generate();
