@@ -70,12 +70,12 @@ TEST(ProcessControlSocket, GarbageNeverCrashesTheNodeAndOthersAreStillServed) {
     return s;
   };
   std::vector<std::string> attacks = {
-      "",                                    // connect and leave
-      "\x00\x00",                            // a truncated length
-      std::string("\xff\xff\xff\xff", 4),    // a 4 GiB frame announced
-      std::string("\x00\x40\x00\x01", 4),    // just over the 4 MiB cap
-      Frame(""),                             // an empty request
-      Frame("\x0a\x05hello"),                // a field of the wrong type
+      "",                                                              // connect and leave
+      "\x00\x00",                                                      // a truncated length
+      std::string("\xff\xff\xff\xff", 4),                              // a 4 GiB frame announced
+      std::string("\x00\x40\x00\x01", 4),                              // just over the 4 MiB cap
+      Frame(""),                                                       // an empty request
+      Frame("\x0a\x05hello"),                                          // a field of the wrong type
       Frame(std::string("\x3a\x02\x0a\x00", 4)) + random_bytes(5000),  // share_begin, then junk
       Frame(random_bytes(100)) + Frame(random_bytes(1000)),
   };
@@ -85,7 +85,8 @@ TEST(ProcessControlSocket, GarbageNeverCrashesTheNodeAndOthersAreStillServed) {
     SCOPED_TRACE("attack " + std::to_string(i));
     SendRaw(node.data_dir(), attacks[i]);
     ASSERT_FALSE(node.daemon().WaitExit(std::chrono::milliseconds(0)).has_value())
-        << "praxisd died\n" << node.daemon().Stderr();
+        << "praxisd died\n"
+        << node.daemon().Stderr();
   }
   // The node still answers, and nothing it holds changed.
   const Json status = node.JsonOf({"status"});
