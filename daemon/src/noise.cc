@@ -1,4 +1,4 @@
-// Noise_XX_25519_ChaChaPoly_BLAKE2b, following the Noise spec revision 34
+// Noise_XX_25519_ChaChaPoly_BLAKE2b and its XXpsk0 variant, following the Noise spec revision 34
 // section by section; see noise.h for the contract.
 #include "praxis/net/noise.h"
 
@@ -85,6 +85,18 @@ std::pair<Hash, Hash> Hkdf2(const Hash& chaining_key, std::string_view ikm) {
   return {out1, out2};
 }
 
+// HKDF(chaining_key, input_key_material, 3), spec §4.3.
+std::array<Hash, 3> Hkdf3(const Hash& chaining_key, std::string_view ikm) {
+  Hash temp_key = Hmac(View(chaining_key), {ikm});
+  const char one = 0x01, two = 0x02, three = 0x03;
+  std::array<Hash, 3> out;
+  out[0] = Hmac(View(temp_key), {std::string_view(&one, 1)});
+  out[1] = Hmac(View(temp_key), {View(out[0]), std::string_view(&two, 1)});
+  out[2] = Hmac(View(temp_key), {View(out[1]), std::string_view(&three, 1)});
+  sodium_memzero(temp_key.data(), temp_key.size());
+  return out;
+}
+
 // HASHLEN is 64 but cipher keys are 32 bytes: spec §5.2 truncates.
 Key Truncate(const Hash& h) {
   Key k;
@@ -101,7 +113,8 @@ std::array<unsigned char, 12> Nonce(std::uint64_t n) {
 
 using Token = NoiseToken;
 
-// The XX pattern: no pre-messages, no PSK.
+// The XX pattern and XXpsk0 (spec §9: psk at the start of the first
+// message); no pre-messages.
 struct MessagePattern {
   Token tokens[4];
   int count;
@@ -111,20 +124,30 @@ constexpr MessagePattern kXX[3] = {
     {{Token::kE, Token::kEE, Token::kS, Token::kES}, 4},  // <- e, ee, s, es
     {{Token::kS, Token::kSE}, 2},                         // -> s, se
 };
+constexpr MessagePattern kXXpsk0[3] = {
+    {{Token::kPsk, Token::kE}, 2},                        // -> psk, e
+    {{Token::kE, Token::kEE, Token::kS, Token::kES}, 4},  // <- e, ee, s, es
+    {{Token::kS, Token::kSE}, 2},                         // -> s, se
+};
 
 // Bytes a message adds around its payload: keys, and a tag on every field
 // encrypted once a key is mixed in. `has_key` is the state before the message.
-std::size_t Overhead(const MessagePattern& m, bool has_key) {
+// In PSK mode every e also calls MixKey (spec §9).
+std::size_t Overhead(const MessagePattern& m, bool has_key, bool psk_mode) {
   std::size_t n = 0;
   for (int i = 0; i < m.count; ++i) {
     switch (m.tokens[i]) {
       case Token::kE:
         n += kNoiseKeySize;
+        if (psk_mode) has_key = true;
+        break;
+      case Token::kPsk:
+        has_key = true;  // MixKeyAndHash
         break;
       case Token::kS:
         n += kNoiseKeySize + (has_key ? kNoiseTagSize : 0);
         break;
-      default:  // every DH token calls MixKey
+      default:  // every DH token calls MixKey (ee, es, se)
         has_key = true;
         break;
     }
@@ -133,6 +156,14 @@ std::size_t Overhead(const MessagePattern& m, bool has_key) {
 }
 
 }  // namespace
+
+Result<NoisePsk> NoisePskFromBytes(std::string_view bytes) {
+  if (bytes.size() != kNoisePskSize)
+    return Err(Status::InvalidArgument("noise: a pre-shared key is exactly 32 bytes"));
+  NoisePsk psk;
+  std::memcpy(psk.data(), bytes.data(), psk.size());
+  return psk;
+}
 
 // ---------------------------------------------------------------- key pairs
 
@@ -248,6 +279,14 @@ void SymmetricState::MixKey(const std::array<std::uint8_t, kNoiseKeySize>& input
 
 void SymmetricState::MixHash(std::string_view data) { h_ = Blake2b512({View(h_), data}); }
 
+void SymmetricState::MixKeyAndHash(std::string_view input_key_material) {
+  auto out = Hkdf3(ck_, input_key_material);
+  ck_ = out[0];
+  MixHash(View(out[1]));
+  cipher_.InitializeKey(Truncate(out[2]));
+  for (Hash& h : out) sodium_memzero(h.data(), h.size());
+}
+
 Result<std::string> SymmetricState::EncryptAndHash(std::string_view plaintext) {
   auto ciphertext = cipher_.EncryptWithAd(View(h_), plaintext);
   if (ciphertext) MixHash(*ciphertext);
@@ -274,13 +313,31 @@ std::pair<CipherState, CipherState> SymmetricState::Split() const {
 // ---------------------------------------------------------------- NoiseHandshake
 
 NoiseHandshake::NoiseHandshake(NoiseRole role, X25519KeyPair local_static,
-                               std::string_view prologue,
+                               std::string_view prologue, std::optional<NoisePsk> psk,
                                std::optional<X25519KeyPair> ephemeral_for_test)
     : role_(role),
+      psk_mode_(psk.has_value()),
+      psk_(std::move(psk)),
       static_(std::move(local_static)),
       ephemeral_(std::move(ephemeral_for_test)),
-      symmetric_(kNoiseProtocolName) {
+      symmetric_(psk_mode_ ? kNoisePskProtocolName : kNoiseProtocolName) {
   symmetric_.MixHash(prologue);
+}
+
+NoiseHandshake::~NoiseHandshake() {
+  if (psk_) sodium_memzero(psk_->data(), psk_->size());
+}
+
+void NoiseHandshake::MixPsk() {
+  // REQUIRES: psk_mode_ (kPsk only appears in kXXpsk0), and the token occurs
+  // once per handshake, so psk_ is still there.
+  if (!psk_) {
+    std::fprintf(stderr, "praxis: noise: psk token without a PSK\n");
+    std::abort();
+  }
+  symmetric_.MixKeyAndHash(View(*psk_));
+  sodium_memzero(psk_->data(), psk_->size());
+  psk_.reset();
 }
 
 Status NoiseHandshake::Fail(Status why) {
@@ -324,9 +381,9 @@ Result<std::string> NoiseHandshake::WriteMessage(std::string_view payload) {
   if (next_message_ >= kMessages)
     return Err(Status::FailedPrecondition("noise: handshake already complete"));
   if (!WeWrite(next_message_)) return Err(Status::FailedPrecondition("noise: not our turn"));
-  const MessagePattern& pattern = kXX[next_message_];
+  const MessagePattern& pattern = (psk_mode_ ? kXXpsk0 : kXX)[next_message_];
   // Checked before any state changes, so a refused payload can be retried.
-  if (payload.size() > kNoiseMaxMessage - Overhead(pattern, symmetric_.HasKey()))
+  if (payload.size() > kNoiseMaxMessage - Overhead(pattern, symmetric_.HasKey(), psk_mode_))
     return Err(Status::InvalidArgument("noise: handshake payload too large"));
 
   std::string out;
@@ -336,6 +393,10 @@ Result<std::string> NoiseHandshake::WriteMessage(std::string_view payload) {
         if (!ephemeral_) ephemeral_ = X25519KeyPair::Generate();
         out.append(ephemeral_->public_key().View());
         symmetric_.MixHash(ephemeral_->public_key().View());
+        if (psk_mode_) symmetric_.MixKey(ephemeral_->public_key().bytes);
+        break;
+      case Token::kPsk:
+        MixPsk();
         break;
       case Token::kS: {
         auto c = symmetric_.EncryptAndHash(static_.public_key().View());
@@ -360,12 +421,12 @@ Result<std::string> NoiseHandshake::ReadMessage(std::string_view message) {
   if (next_message_ >= kMessages)
     return Err(Status::FailedPrecondition("noise: handshake already complete"));
   if (WeWrite(next_message_)) return Err(Status::FailedPrecondition("noise: not the peer's turn"));
-  const MessagePattern& pattern = kXX[next_message_];
+  const MessagePattern& pattern = (psk_mode_ ? kXXpsk0 : kXX)[next_message_];
   if (message.size() > kNoiseMaxMessage)
     return Err(Fail(Status::Protocol("noise: handshake message over 65535 bytes")));
   // With the minimum length known up front, the token loop below never reads
   // past the end of `message`.
-  if (message.size() < Overhead(pattern, symmetric_.HasKey()))
+  if (message.size() < Overhead(pattern, symmetric_.HasKey(), psk_mode_))
     return Err(Fail(Status::Protocol("noise: handshake message too short")));
 
   std::string_view rest = message;
@@ -374,7 +435,11 @@ Result<std::string> NoiseHandshake::ReadMessage(std::string_view message) {
       case Token::kE:
         std::memcpy(remote_ephemeral_.bytes.data(), rest.data(), kNoiseKeySize);
         symmetric_.MixHash(rest.substr(0, kNoiseKeySize));
+        if (psk_mode_) symmetric_.MixKey(remote_ephemeral_.bytes);
         rest.remove_prefix(kNoiseKeySize);
+        break;
+      case Token::kPsk:
+        MixPsk();
         break;
       case Token::kS: {
         std::size_t len = kNoiseKeySize + (symmetric_.HasKey() ? kNoiseTagSize : 0);

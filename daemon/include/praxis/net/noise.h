@@ -1,22 +1,29 @@
-// Noise_XX_25519_ChaChaPoly_BLAKE2b (Noise Protocol Framework, revision 34)
-// built from libsodium primitives, as a sans-I/O codec: bytes in, bytes out.
-// No sockets, no clock, no globals; the session that owns a socket feeds it
-// whole Noise messages (framing, i.e. the 2-byte length prefix, is the
-// caller's job) and sends what it returns.
+// Noise_XX_25519_ChaChaPoly_BLAKE2b and Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b
+// (Noise Protocol Framework, revision 34) built from libsodium primitives, as a
+// sans-I/O codec: bytes in, bytes out. No sockets, no clock, no globals; the
+// session that owns a socket feeds it whole Noise messages (framing, i.e. the
+// 2-byte length prefix, is the caller's job) and sends what it returns.
 //
 //   initiator                         responder
-//   WriteMessage(p0) -> e        -->  ReadMessage
+//   WriteMessage(p0) -> [psk,] e  -->  ReadMessage
 //   ReadMessage      <-- e, ee, s, es  WriteMessage(p1)
-//   WriteMessage(p2) -> s, se    -->  ReadMessage
+//   WriteMessage(p2) -> s, se     -->  ReadMessage
 //   Split() -> NoiseTransport          Split() -> NoiseTransport
 //
 // The prologue is mixed into the handshake hash, so two honest peers that
 // disagree on it (another deployment's network key) fail at message 2: the
 // initiator refuses the reply. The prologue is authenticated, not secret: the
 // keys that encrypt message 2 do not depend on it, so a prober that ignores
-// the MAC still reads the responder's static key and payload. Hiding who
-// answered from other deployments needs the network key mixed into the keys
-// (Noise_XXpsk0 with it as the PSK), which this class does not do.
+// the MAC still reads the responder's static key and payload.
+//
+// With a pre-shared key (XXpsk0, spec §9) the PSK is mixed into the keys
+// before the first message: message 1's payload is encrypted and
+// authenticated under it (so it carries a 16-byte tag), and every key after
+// it depends on the PSK. A peer with another PSK fails at message 1 (the
+// responder refuses it and sends nothing), and one that obtains a message 2
+// anyway (by replaying someone's message 1) cannot decrypt the responder's
+// static key or payload: hiding who answered from other deployments takes the
+// network key as the PSK, not only in the prologue.
 //
 // Threading: none of these classes is thread-safe; each belongs to one session
 // on one thread. REQUIRES: crypto::InitCrypto() has been called.
@@ -46,11 +53,18 @@
 namespace praxis::net {
 
 inline constexpr std::string_view kNoiseProtocolName = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+inline constexpr std::string_view kNoisePskProtocolName = "Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b";
 inline constexpr std::size_t kNoiseMaxMessage = 65535;  // spec §3: every Noise message
 inline constexpr std::size_t kNoiseTagSize = 16;        // Poly1305
 inline constexpr std::size_t kNoiseMaxPlaintext = kNoiseMaxMessage - kNoiseTagSize;
 inline constexpr std::size_t kNoiseKeySize = 32;   // ChaChaPoly key, X25519 DHLEN
 inline constexpr std::size_t kNoiseHashSize = 64;  // BLAKE2b HASHLEN
+inline constexpr std::size_t kNoisePskSize = 32;   // spec §9: a PSK is exactly 32 bytes
+
+// A Noise pre-shared key (in praxis: the network key).
+using NoisePsk = std::array<std::uint8_t, kNoisePskSize>;
+// InvalidArgument unless `bytes` is exactly 32 bytes long.
+Result<NoisePsk> NoisePskFromBytes(std::string_view bytes);
 
 // An X25519 key pair: the Noise static key or an ephemeral. The secret is
 // wiped on destruction and leaves the object only through the handshake.
@@ -146,6 +160,9 @@ class SymmetricState {
 
   void MixKey(const std::array<std::uint8_t, kNoiseKeySize>& input_key_material);
   void MixHash(std::string_view data);
+  // Spec §5.2: ck, temp_h, temp_k = HKDF(ck, ikm, 3); MixHash(temp_h);
+  // InitializeKey(temp_k). Used for the psk token.
+  void MixKeyAndHash(std::string_view input_key_material);
   Result<std::string> EncryptAndHash(std::string_view plaintext);
   Result<std::string> DecryptAndHash(std::string_view ciphertext);
   bool HasKey() const { return cipher_.HasKey(); }
@@ -161,28 +178,42 @@ class SymmetricState {
 };
 
 enum class NoiseRole : std::uint8_t { kInitiator, kResponder };
-// The message-pattern tokens XX uses (spec §7); no ss, no psk.
-enum class NoiseToken : std::uint8_t { kE, kS, kEE, kES, kSE };
+// The message-pattern tokens XX and XXpsk0 use (spec §7, §9); no ss.
+enum class NoiseToken : std::uint8_t { kE, kS, kEE, kES, kSE, kPsk };
 
-// The spec's HandshakeState (§5.3) for pattern XX, with no pre-messages.
+// The spec's HandshakeState (§5.3) for pattern XX, or XXpsk0 when given a
+// PSK, with no pre-messages.
 class NoiseHandshake {
  public:
   // `prologue` is bound into the handshake hash (protocol name and network key
-  // in praxis). `ephemeral_for_test` fixes the ephemeral key, for published
-  // test vectors only; otherwise a fresh one comes from libsodium's RNG.
+  // in praxis). With `psk` the handshake is Noise_XXpsk0_25519_ChaChaPoly_BLAKE2b
+  // (the protocol name itself differs, so it never interoperates with plain
+  // XX); both sides must hold the same PSK. `ephemeral_for_test` fixes the
+  // ephemeral key, for published test vectors only; otherwise a fresh one
+  // comes from libsodium's RNG.
   NoiseHandshake(NoiseRole role, X25519KeyPair local_static, std::string_view prologue,
+                 std::optional<NoisePsk> psk = std::nullopt,
                  std::optional<X25519KeyPair> ephemeral_for_test = std::nullopt);
+  NoiseHandshake(const NoiseHandshake&) = default;
+  NoiseHandshake(NoiseHandshake&&) = default;
+  NoiseHandshake& operator=(const NoiseHandshake&) = default;
+  NoiseHandshake& operator=(NoiseHandshake&&) = default;
+  ~NoiseHandshake();  // wipes a PSK not yet mixed in
 
   // Builds our next handshake message around `payload`. Returns the message
   // (at most 65535 bytes). InvalidArgument if the payload would not fit;
   // FailedPrecondition if it is not our turn or the handshake failed before;
   // Protocol if a DH with the peer's keys gives all zeros (a low-order point
   // the peer sent: the handshake is then dead).
-  // Payloads of message 1 (initiator's first) travel in clear; later ones are
-  // encrypted, and only message 3's payload goes to an authenticated peer.
+  // Payloads of message 1 (initiator's first) travel in clear without a PSK
+  // (with one they are encrypted under it, but nothing authenticates the
+  // initiator yet and message 1 can be replayed); later ones are encrypted,
+  // and only message 3's payload goes to an authenticated peer.
   Result<std::string> WriteMessage(std::string_view payload);
   // Consumes the peer's next handshake message and returns its payload.
-  // Protocol on a wrong length, a bad MAC, or an all-zero DH output;
+  // Protocol on a wrong length, a bad MAC (with a PSK: also a peer holding
+  // another PSK, detected at message 1 by the responder and at message 2 by
+  // the initiator), or an all-zero DH output;
   // FailedPrecondition if it is not the peer's turn or the handshake failed.
   Result<std::string> ReadMessage(std::string_view message);
 
@@ -212,10 +243,14 @@ class NoiseHandshake {
   Status MixDh(const X25519KeyPair& local, const Id& remote);
   // The DH tokens ee, es, se, with the keys our role gives them.
   Status MixDhToken(NoiseToken token);
+  // The psk token: MixKeyAndHash(psk), then the PSK is wiped.
+  void MixPsk();
   // Marks the handshake dead if `why` is an error; returns `why`.
   Status Fail(Status why);
 
   NoiseRole role_;
+  bool psk_mode_;
+  std::optional<NoisePsk> psk_;  // until the psk token has consumed it
   X25519KeyPair static_;
   std::optional<X25519KeyPair> ephemeral_;
   Id remote_static_;
