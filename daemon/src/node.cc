@@ -130,6 +130,7 @@ void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement
   }
   for (auto& [r, done] : results) {
     if (!written.ok() && r) r = Err(Status::IOError("could not store: " + written.message()));
+    if (written.ok() && r && on_durable_) on_durable_(*r);
     done(std::move(r));
   }
   writing_ = false;

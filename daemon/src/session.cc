@@ -116,10 +116,11 @@ asio::awaitable<void> Session::Run() {
                                    : Status::TimedOut("handshake not completed in time");
   if (!hs.ok() || stopped_) {
     if (!stopped_) {
-      stopped_ = true;  // never up: nothing to report to the host
+      stopped_ = true;
       asio::error_code ec;
       socket_.close(ec);
     }
+    host_.OnHandshakeFailed(self, hs.ok() ? Status::Cancelled("stopped") : hs);
     co_return;
   }
   reported_up_ = true;

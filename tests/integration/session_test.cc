@@ -25,6 +25,8 @@ struct RecordingHost : SessionHost {
     ++down;
     last_down = why;
   }
+  int failed = 0;
+  void OnHandshakeFailed(const std::shared_ptr<Session>&, const Status&) override { ++failed; }
 };
 
 class SessionTest : public ::testing::Test {
@@ -94,6 +96,7 @@ TEST_F(SessionTest, ForeignNetworkKeyNeverComesUp) {
   ASSERT_TRUE(RunUntil([&] { return a->stopped() && b->stopped(); }));
   EXPECT_EQ(a_host_.up + b_host_.up, 0);
   EXPECT_EQ(a_host_.down + b_host_.down, 0);  // never up, so never reported down
+  EXPECT_EQ(a_host_.failed + b_host_.failed, 2);
 }
 
 TEST_F(SessionTest, SilentPeerIsDroppedAtTheHandshakeDeadline) {
@@ -115,6 +118,7 @@ TEST_F(SessionTest, SilentPeerIsDroppedAtTheHandshakeDeadline) {
   EXPECT_TRUE(read_ec == asio::error::eof || read_ec == asio::error::connection_reset)
       << read_ec.message();
   EXPECT_EQ(b_host_.up, 0);
+  EXPECT_TRUE(RunUntil([&] { return b_host_.failed == 1; }));
 }
 
 }  // namespace

@@ -29,8 +29,10 @@ class SessionHost {
   virtual ~SessionHost() = default;
   virtual void OnPeerUp(const std::shared_ptr<Session>& s) = 0;
   virtual void OnFrame(const std::shared_ptr<Session>& s, std::string frame) = 0;
-  // Once per session that started, with why it ended.
+  // Once per session that came up, with why it ended.
   virtual void OnPeerDown(const std::shared_ptr<Session>& s, const Status& why) = 0;
+  // Once per session whose handshake failed or timed out (it never came up).
+  virtual void OnHandshakeFailed(const std::shared_ptr<Session>& s, const Status& why) = 0;
 };
 
 struct SessionOptions {

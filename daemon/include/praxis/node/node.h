@@ -53,6 +53,9 @@ class Node {
   // Writes submitted while a sync is in flight share the next sync.
   void Publish(OwnWrite w, Done done);
 
+  // Called with each own announcement once it is durable (gossip hooks in here).
+  void set_on_durable(std::function<void(const Announcement&)> fn) { on_durable_ = std::move(fn); }
+
   // Runs fn on the worker pool and calls done(result) on the node's executor.
   void RunOnPool(std::function<Status()> fn, std::function<void(Status)> done);
 
@@ -92,6 +95,7 @@ class Node {
   NodeOptions opts_;
   std::string listen_;
   bool imported_ = false;
+  std::function<void(const Announcement&)> on_durable_;
   // Guarded by the node thread.
   std::deque<Queued> queue_;
   bool writing_ = false;
