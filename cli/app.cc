@@ -78,6 +78,7 @@ int RunCli(int argc, char** argv) {
   AddLsCommand(app, globals, &action);
   AddGetCommand(app, globals, &action);
   AddRepublishCommand(app, globals, &action);
+  AddPeersCommands(app, globals, &action);
   AddStageCommand(app, globals, &action);
   AddEditCommand(app, globals, &action);
   AddRetractCommand(app, globals, &action);

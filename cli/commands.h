@@ -16,6 +16,7 @@ void AddShareCommand(CLI::App& app, const GlobalOptions& globals, Action* action
 void AddLsCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddGetCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddRepublishCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddPeersCommands(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddStageCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddIdentityCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddRetractCommand(CLI::App& app, const GlobalOptions& globals, Action* action);

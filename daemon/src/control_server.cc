@@ -20,6 +20,7 @@
 
 #include "control.pb.h"
 #include "praxis/crypto/sealed_key.h"
+#include "praxis/node/peer_manager.h"
 #include "praxis/node/resolve.h"
 #include "praxis/node/resource.h"
 #include "praxis/storage/keys.h"
@@ -77,7 +78,8 @@ control::Response ErrorResponse(const Status& s) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Node& node, stream::socket socket) : node_(node), socket_(std::move(socket)) {}
+  Session(Node& node, PeerManager* peers, stream::socket socket)
+      : node_(node), peers_(peers), socket_(std::move(socket)) {}
 
   awaitable<void> Run() {
     auto self = shared_from_this();
@@ -179,6 +181,12 @@ class Session : public std::enable_shared_from_this<Session> {
       case R::kDu:
         r = Du();
         break;
+      case R::kConnect:
+        r = co_await Connect(req.connect());
+        break;
+      case R::kPeers:
+        r = Peers();
+        break;
       case R::kStage:
         r = Stage(req.stage());
         break;
@@ -203,7 +211,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto* s = r.mutable_status();
     s->set_member(node_.member().Str());
     s->set_listen(node_.listen_address());
-    s->set_peers(0);
+    s->set_peers(peers_ ? peers_->peer_count() : 0);
     s->set_groups(node_.ingestor().Groups().size());
     s->set_announcements(node_.ingestor().accepted_total());
     s->set_version(PRAXIS_VERSION);
@@ -263,6 +271,35 @@ class Session : public std::enable_shared_from_this<Session> {
     out->set_target(id->Str());
     out->set_dropped_bytes(node_.ingestor().TakeDroppedBytes());
     co_return r;
+  }
+
+  awaitable<Result<control::Response>> Connect(const control::ConnectRequest& req) {
+    if (!peers_) co_return Err(Status::FailedPrecondition("this node does not network"));
+    auto init = [this, &req](auto handler) {
+      auto h = std::make_shared<decltype(handler)>(std::move(handler));
+      peers_->Connect(req.address(), [h](Status s) { std::move (*h)(std::move(s)); });
+    };
+    Status s = co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(init,
+                                                                                   use_awaitable);
+    if (!s.ok()) co_return Err(s);
+    control::Response r;
+    r.mutable_ack();
+    co_return r;
+  }
+
+  Result<control::Response> Peers() {
+    control::Response r;
+    auto* out = r.mutable_peers();
+    if (!peers_) return r;
+    for (const PeerInfo& p : peers_->Peers()) {
+      auto* e = out->add_peers();
+      e->set_member(p.member.Str());
+      e->set_address(p.address);
+      e->set_direction(p.inbound ? "inbound" : "outbound");
+      e->set_bytes_in(p.bytes_in);
+      e->set_bytes_out(p.bytes_out);
+    }
+    return r;
   }
 
   Result<control::Response> Du() {
@@ -786,11 +823,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   Node& node_;
+  PeerManager* peers_;
   stream::socket socket_;
   std::string buf_;
 };
 
-awaitable<void> AcceptLoop(Node& node, stream::acceptor& acceptor) {
+awaitable<void> AcceptLoop(Node& node, PeerManager* peers, stream::acceptor& acceptor) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
     if (ec) {
@@ -798,7 +836,7 @@ awaitable<void> AcceptLoop(Node& node, stream::acceptor& acceptor) {
       spdlog::warn("control: accept failed: {}", ec.message());
       continue;
     }
-    auto session = std::make_shared<Session>(node, std::move(socket));
+    auto session = std::make_shared<Session>(node, peers, std::move(socket));
     asio::co_spawn(
         node.executor(), [session]() { return session->Run(); }, asio::detached);
   }
@@ -806,8 +844,8 @@ awaitable<void> AcceptLoop(Node& node, stream::acceptor& acceptor) {
 
 }  // namespace
 
-ControlServer::ControlServer(Node& node, std::string socket_path)
-    : node_(node), path_(std::move(socket_path)) {}
+ControlServer::ControlServer(Node& node, std::string socket_path, PeerManager* peers)
+    : node_(node), peers_(peers), path_(std::move(socket_path)) {}
 
 Status ControlServer::Start() {
   std::error_code fec;
@@ -839,7 +877,7 @@ Status ControlServer::Start() {
   if (dir_fd >= 0) ::close(dir_fd);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::IOError("cannot listen on control socket " + path_ + ": " + ec.message());
-  asio::co_spawn(node_.executor(), AcceptLoop(node_, *acceptor_), asio::detached);
+  asio::co_spawn(node_.executor(), AcceptLoop(node_, peers_, *acceptor_), asio::detached);
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "praxis/node/control_server.h"
 #include "praxis/node/data_dir.h"
 #include "praxis/node/node.h"
+#include "praxis/node/peer_manager.h"
 
 namespace praxis::node {
 
@@ -46,21 +48,6 @@ std::string Format(const tcp::endpoint& ep) {
   std::string host = ep.address().to_string();
   if (ep.address().is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(ep.port());
-}
-
-// Until the network part speaks, inbound connections are accepted and closed
-// so that dialers get a clean answer rather than a hang.
-asio::awaitable<void> ListenLoop(tcp::acceptor& acceptor) {
-  for (;;) {
-    auto [ec, socket] =
-        co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
-    if (ec) {
-      if (!acceptor.is_open()) co_return;
-      continue;
-    }
-    spdlog::debug("peer connection from {} closed: no protocol yet",
-                  Format(socket.remote_endpoint(ec)));
-  }
 }
 
 }  // namespace
@@ -105,38 +92,58 @@ Status RunDaemon(const DaemonOptions& opts) {
   Node node(io.get_executor(), pool, **store, std::move(*ingestor), std::move(*key),
             {.data_dir = dir, .key_path = dir + "/" + kKeyFileName});
 
-  std::unique_ptr<tcp::acceptor> acceptor;
+  net::HandshakeOptions hs;
+  {
+    // The public network's key is a constant everybody can derive; a private
+    // deployment sets its own, and its nodes never talk to anyone else's.
+    std::string key_bytes = crypto::Blake2b256("praxis public network v1").Str();
+    if (!opts.network_key.empty()) {
+      auto k = Id::FromHex(opts.network_key);
+      if (!k) return Status::InvalidArgument("--network-key must be 64 hex digits");
+      key_bytes = k->Str();
+    }
+    hs.network_key = *net::NoisePskFromBytes(key_bytes);
+    hs.clock_ms = node.NowMs();
+  }
+  PeerManager peers(node, node.key(), hs);
   if (!opts.listen.empty()) {
     auto ep = ParseHostPort(opts.listen);
     if (!ep) return ep.error();
-    acceptor = std::make_unique<tcp::acceptor>(io);
-    asio::error_code ec;
-    acceptor->open(ep->protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(*ep, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::IOError("cannot listen on " + opts.listen + ": " + ec.message());
-    node.set_listen_address(Format(acceptor->local_endpoint()));
-    asio::co_spawn(io, ListenLoop(*acceptor), asio::detached);
+    auto bound = peers.Listen(*ep);
+    if (!bound) return Status::IOError("cannot listen on " + opts.listen + ": " + bound.error().message());
+    node.set_listen_address(Format(*bound));
   }
+  // Seeds: dialled now, and again whenever this node has no peer at all
+  // (host names are resolved anew on every try).
+  asio::steady_timer seed_timer(io);
+  std::function<void()> dial_seeds = [&] {
+    if (peers.peer_count() == 0 && peers.handshaking() == 0)
+      for (const auto& seed : opts.seeds)
+        peers.Connect(seed, [seed](Status s) {
+          if (!s.ok()) spdlog::warn("seed {}: {}", seed, s.message());
+        });
+    seed_timer.expires_after(std::chrono::seconds(10));
+    seed_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) dial_seeds();
+    });
+  };
+  if (!opts.seeds.empty()) dial_seeds();
 
-  ControlServer control(node, dir + "/praxis.sock");
+  ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
 
   spdlog::info("praxisd {} member {}", PRAXIS_VERSION, node.member().Hex());
   spdlog::info("data directory {}", dir);
   spdlog::info("control socket {}", control.path());
-  if (acceptor) spdlog::info("listening on {}", node.listen_address());
+  if (!opts.listen.empty()) spdlog::info("listening on {}", node.listen_address());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: stopping", sig);
     control.Stop();
-    if (acceptor) {
-      asio::error_code ignored;
-      acceptor->close(ignored);
-    }
+    seed_timer.cancel();
+    peers.Close();
     // Acknowledged writes are already durable; wait for those in flight.
     node.Drain([&] { io.stop(); });
   });

@@ -12,7 +12,7 @@ namespace {
 // Fills unset options from a TOML file. Returns false (after printing one
 // line naming file, line and key) on an unknown key or a bad value.
 bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool data_dir_set,
-                 bool listen_set, bool log_level_set) {
+                 bool listen_set, bool log_level_set, bool seeds_set, bool network_key_set) {
   toml::table t;
   try {
     t = toml::parse_file(path);
@@ -21,13 +21,25 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
                  std::string(e.description()).c_str());
     return false;
   }
-  static const std::set<std::string> kKnown = {"data_dir", "listen", "log_level"};
+  static const std::set<std::string> kKnown = {"data_dir", "listen", "log_level", "seeds",
+                                               "network_key"};
   for (auto&& [k, v] : t) {
     std::string key(k.str());
     if (!kKnown.count(key)) {
       std::fprintf(stderr, "praxisd: %s:%u: unknown key '%s'\n", path.c_str(),
                    v.source().begin.line, key.c_str());
       return false;
+    }
+    if (key == "seeds") {
+      const toml::array* arr = v.as_array();
+      if (!arr || !arr->is_homogeneous(toml::node_type::string)) {
+        std::fprintf(stderr, "praxisd: %s:%u: key 'seeds' must be a list of \"HOST:PORT\" strings\n",
+                     path.c_str(), v.source().begin.line);
+        return false;
+      }
+      if (!seeds_set)
+        for (auto&& e : *arr) o.seeds.push_back(*e.value<std::string>());
+      continue;
     }
     if (!v.is_string()) {
       std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be a string\n", path.c_str(),
@@ -38,6 +50,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
     if (key == "data_dir" && !data_dir_set) o.data_dir = s;
     if (key == "listen" && !listen_set) o.listen = s;
     if (key == "log_level" && !log_level_set) o.log_level = s;
+    if (key == "network_key" && !network_key_set) o.network_key = s;
   }
   return true;
 }
@@ -57,6 +70,10 @@ int main(int argc, char** argv) {
   auto* ll =
       app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
           ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  auto* seeds = app.add_option("--seed", opts.seeds,
+                               "A peer to dial, HOST:PORT (repeatable; config key 'seeds')");
+  auto* nk = app.add_option("--network-key", opts.network_key,
+                            "64 hex digits: a private deployment's key (default: the public network)");
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
@@ -64,7 +81,8 @@ int main(int argc, char** argv) {
                  "Read the import passphrase from this file (default: ask on the terminal)");
   CLI11_PARSE(app, argc, argv);
   if (!config.empty() &&
-      !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0, ll->count() > 0))
+      !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0, ll->count() > 0,
+                   seeds->count() > 0, nk->count() > 0))
     return 1;
   try {
     praxis::Status s = praxis::node::RunDaemon(opts);

@@ -16,9 +16,12 @@ namespace praxis::node {
 
 inline constexpr std::uint32_t kMaxControlFrame = 4 << 20;
 
+class PeerManager;
+
 class ControlServer {
  public:
-  ControlServer(Node& node, std::string socket_path);
+  // `peers` may be null (a node that does not network, e.g. in tests).
+  ControlServer(Node& node, std::string socket_path, PeerManager* peers = nullptr);
   // Binds the socket with mode 0600 (a stale socket file left by a crash is
   // replaced; the data-dir lock proves no live daemon owns it).
   Status Start();
@@ -27,6 +30,7 @@ class ControlServer {
 
  private:
   Node& node_;
+  PeerManager* peers_;
   std::string path_;
   std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
 };

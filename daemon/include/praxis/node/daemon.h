@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "praxis/storage/status.h"
 
@@ -12,6 +13,8 @@ struct DaemonOptions {
   std::string data_dir;  // Default: DefaultDataDir()
   std::string listen;    // "HOST:PORT" (port 0: any); empty: do not listen
   std::string log_level = "info";
+  std::vector<std::string> seeds;  // HOST:PORT peers dialled at start and whenever we have none
+  std::string network_key;         // 64 hex digits; empty: the public network's built-in key
   std::string import_identity;  // a sealed export to start from (praxis identity export)
   std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
 };
