@@ -100,13 +100,20 @@ std::optional<int> WaitPid(pid_t pid, int pidfd, Clock::duration timeout) {
 
 // The environment for children: ours, minus what could point `praxis` or
 // `praxisd` at a real user's data directory.
-std::vector<std::string> ChildEnv() {
+// `overrides` are NAME=VALUE pairs set on top (replacing a variable of the
+// same name).
+std::vector<std::string> ChildEnv(
+    const std::vector<std::pair<std::string, std::string>>& overrides = {}) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view kv(*e);
     if (kv.starts_with("PRAXIS_HOME=") || kv.starts_with("XDG_DATA_HOME=")) continue;
-    env.emplace_back(kv);
+    const bool overridden = std::any_of(overrides.begin(), overrides.end(), [&](const auto& o) {
+      return kv.starts_with(o.first + "=");
+    });
+    if (!overridden) env.emplace_back(kv);
   }
+  for (const auto& [name, value] : overrides) env.push_back(name + "=" + value);
   return env;
 }
 
@@ -117,12 +124,19 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
-// posix_spawn with stdin from /dev/null and stdout/stderr as given.
+// posix_spawn with stdout/stderr as given; stdin from `in_fd`, or /dev/null
+// when it is -1; the working directory and environment as `opts` says
+// (opts.stdin_bytes is the caller's business: it passes `in_fd`).
 pid_t SpawnWith(std::vector<std::string> argv, int out_fd, const std::string* out_path, int err_fd,
-                const std::string* err_path) {
+                const std::string* err_path, int in_fd = -1, const CmdOptions& opts = {}) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (in_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  }
+  if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts.cwd.c_str());
   if (out_path) {
     posix_spawn_file_actions_addopen(&fa, 1, out_path->c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                      0644);
@@ -135,7 +149,7 @@ pid_t SpawnWith(std::vector<std::string> argv, int out_fd, const std::string* ou
   } else {
     posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
   }
-  std::vector<std::string> env = ChildEnv();
+  std::vector<std::string> env = ChildEnv(opts.env);
   std::vector<char*> cargv = CStrings(argv);
   std::vector<char*> cenv = CStrings(env);
   pid_t pid = -1;
@@ -192,15 +206,23 @@ Running::Running(Running&& other) noexcept
     : argv_(std::move(other.argv_)),
       pid_(std::exchange(other.pid_, -1)),
       out_fd_(std::exchange(other.out_fd_, -1)),
-      err_fd_(std::exchange(other.err_fd_, -1)) {}
+      err_fd_(std::exchange(other.err_fd_, -1)),
+      feeder_(std::move(other.feeder_)) {}
 
 Running::~Running() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
+  JoinFeeder();
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+// The feeder ends once it wrote everything or the child's end of the pipe is
+// gone (EPIPE): after the child exited, joining cannot block for long.
+void Running::JoinFeeder() {
+  if (feeder_.joinable()) feeder_.join();
 }
 
 CmdResult Running::Wait(Clock::duration deadline) {
@@ -216,18 +238,40 @@ CmdResult Running::Wait(Clock::duration deadline) {
   }
   if (pidfd >= 0) ::close(pidfd);
   pid_ = -1;
+  JoinFeeder();
   r.exit_code = code.value_or(-1);
   r.out = ReadAllFd(out_fd_);
   r.err = ReadAllFd(err_fd_);
   return r;
 }
 
-Running Spawn(std::vector<std::string> argv) {
+Running Spawn(std::vector<std::string> argv, CmdOptions opts) {
   Running r;
   r.argv_ = argv;
   r.out_fd_ = MemFd("stdout");
   r.err_fd_ = MemFd("stderr");
-  r.pid_ = SpawnWith(std::move(argv), r.out_fd_, nullptr, r.err_fd_, nullptr);
+  if (!opts.stdin_bytes) {
+    r.pid_ = SpawnWith(std::move(argv), r.out_fd_, nullptr, r.err_fd_, nullptr, -1, opts);
+    return r;
+  }
+  // A real pipe, as a shell gives it: no size known up front, no seeking.
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+    return r;
+  }
+  r.pid_ = SpawnWith(std::move(argv), r.out_fd_, nullptr, r.err_fd_, nullptr, p[0], opts);
+  ::close(p[0]);
+  r.feeder_ = std::thread([fd = p[1], bytes = std::move(*opts.stdin_bytes)] {
+    std::string_view left = bytes;
+    while (!left.empty()) {
+      const ssize_t n = ::write(fd, left.data(), left.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // EPIPE: the command stopped reading; it will say so
+      left.remove_prefix(static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+  });
   return r;
 }
 
@@ -235,9 +279,13 @@ CmdResult RunCommand(std::vector<std::string> argv, Clock::duration deadline) {
   return Spawn(std::move(argv)).Wait(deadline);
 }
 
-CmdResult Praxis(std::vector<std::string> args) {
+CmdResult RunCommand(std::vector<std::string> argv, CmdOptions opts, Clock::duration deadline) {
+  return Spawn(std::move(argv), std::move(opts)).Wait(deadline);
+}
+
+CmdResult Praxis(std::vector<std::string> args, CmdOptions opts) {
   args.insert(args.begin(), PRAXIS_BIN);
-  return RunCommand(std::move(args));
+  return RunCommand(std::move(args), std::move(opts));
 }
 
 // --- Daemon ------------------------------------------------------------------------
@@ -249,15 +297,16 @@ Daemon::~Daemon() {
   if (pid_ > 0) Kill9();
 }
 
-void Daemon::Spawn() {
+void Daemon::Spawn(std::vector<std::string> extra_args) {
   if (pid_ > 0) {
     ADD_FAILURE() << "praxisd already running as pid " << pid_;
     return;
   }
   const std::string out = log_prefix_ + ".stdout";
   const std::string err = log_prefix_ + ".stderr";
-  pid_ = SpawnWith({PRAXISD_BIN, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"}, -1, &out, -1,
-                   &err);
+  std::vector<std::string> argv = {PRAXISD_BIN, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  pid_ = SpawnWith(std::move(argv), -1, &out, -1, &err);
   pidfd_ = pid_ > 0 ? PidFd(pid_) : -1;
 }
 
@@ -272,8 +321,8 @@ std::optional<int> Daemon::WaitExit(Clock::duration deadline) {
   return code;
 }
 
-::testing::AssertionResult Daemon::Start() {
-  Spawn();
+::testing::AssertionResult Daemon::Start(std::vector<std::string> extra_args) {
+  Spawn(std::move(extra_args));
   if (pid_ <= 0) return ::testing::AssertionFailure() << "praxisd did not start";
   const auto deadline = Clock::now() + kLiveness;
   CmdResult last;
@@ -330,9 +379,9 @@ void Daemon::Kill9() {
 std::string Daemon::Stderr() const { return ReadFile(log_prefix_ + ".stderr"); }
 std::string Daemon::Stdout() const { return ReadFile(log_prefix_ + ".stdout"); }
 
-CmdResult Daemon::Praxis(std::vector<std::string> args) const {
+CmdResult Daemon::Praxis(std::vector<std::string> args, CmdOptions opts) const {
   args.insert(args.begin(), {"--data-dir", data_dir_});
-  return process_test::Praxis(std::move(args));
+  return process_test::Praxis(std::move(args), std::move(opts));
 }
 
 // --- TestNode ----------------------------------------------------------------------

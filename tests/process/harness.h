@@ -8,10 +8,10 @@
 //   CmdResult r = node.Praxis({"groups", "--json"});
 //   ASSERT_TRUE(r.ok()) << r;               // prints argv, exit, stdout, stderr
 //   nlohmann::json groups = r.JsonOut();
+//   node.Praxis({"share", "--text", "-", "--group", g}, {.stdin_bytes = "a note\n"});
 //
 // Time: every wait is a polled deadline (kLiveness), never a fixed sleep.
 #pragma once
-
 
 #include <gtest/gtest.h>
 #include <sys/types.h>
@@ -21,6 +21,8 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "testutil/temp_dir.h"
@@ -54,6 +56,21 @@ std::ostream& operator<<(std::ostream& os, const CmdResult& r);
 // exit, exactly one non-empty line on stderr, nothing on stdout.
 ::testing::AssertionResult FailedWithOneLine(const CmdResult& r);
 
+// How to run a command beyond its argv. Each field left at its default keeps
+// what Spawn(argv) does: stdin on /dev/null, the test's working directory,
+// the environment as ChildEnv filters it.
+struct CmdOptions {
+  // Fed to the command's stdin through a pipe (closed after the last byte,
+  // so the command sees end of file), when set. Any size: a thread writes it.
+  std::optional<std::string> stdin_bytes;
+  // The command's working directory, when not empty. Use a temp dir for any
+  // command that writes into its current directory.
+  std::string cwd;
+  // NAME=VALUE pairs set in the command's environment (replacing a variable
+  // of the same name), e.g. {{"EDITOR", script}, {"TMPDIR", tmp / "t"}}.
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
 // A command started but not yet waited for (for concurrent commands).
 class Running {
  public:
@@ -66,24 +83,30 @@ class Running {
   CmdResult Wait(std::chrono::steady_clock::duration deadline = kLiveness);
 
  private:
-  friend Running Spawn(std::vector<std::string> argv);
+  friend Running Spawn(std::vector<std::string> argv, CmdOptions opts);
   Running() = default;
+  void JoinFeeder();
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
   int out_fd_ = -1;  // memfds the child wrote into: no pipe to drain, no deadlock
   int err_fd_ = -1;
+  std::thread feeder_;  // writes CmdOptions::stdin_bytes; ends when the child exits at the latest
 };
 
 // Starts argv[0] (an absolute path) with stdin on /dev/null, stdout and
 // stderr captured, and an environment without PRAXIS_HOME/XDG_DATA_HOME so
-// that no test can reach a real user's node by accident. (RunCommand, not
-// Run: inside a TEST body, ::testing::Test::Run would hide a plain Run.)
-Running Spawn(std::vector<std::string> argv);
+// that no test can reach a real user's node by accident; `opts` may give
+// stdin bytes, a working directory and environment variables instead.
+// (RunCommand, not Run: inside a TEST body, ::testing::Test::Run would hide a
+// plain Run.)
+Running Spawn(std::vector<std::string> argv, CmdOptions opts = {});
 CmdResult RunCommand(std::vector<std::string> argv,
+                     std::chrono::steady_clock::duration deadline = kLiveness);
+CmdResult RunCommand(std::vector<std::string> argv, CmdOptions opts,
                      std::chrono::steady_clock::duration deadline = kLiveness);
 
 // `praxis ARGS...` (the built binary).
-CmdResult Praxis(std::vector<std::string> args);
+CmdResult Praxis(std::vector<std::string> args, CmdOptions opts = {});
 
 using testutil::TempDir;
 
@@ -98,12 +121,14 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Spawns praxisd --data-dir DIR --listen 127.0.0.1:0 and polls
-  // `praxis --data-dir DIR status --json` until it answers (kLiveness). Fails
-  // at once, with the daemon's stderr, if the daemon exits instead.
-  ::testing::AssertionResult Start();
+  // Spawns praxisd --data-dir DIR --listen 127.0.0.1:0 EXTRA_ARGS... and
+  // polls `praxis --data-dir DIR status --json` until it answers (kLiveness).
+  // Fails at once, with the daemon's stderr, if the daemon exits instead.
+  // EXTRA_ARGS are for this start only (e.g. {"--import-identity", FILE,
+  // "--passphrase-file", PF}); a later Start() without them runs plain.
+  ::testing::AssertionResult Start(std::vector<std::string> extra_args = {});
   // Spawns only; for daemons expected to refuse to start.
-  void Spawn();
+  void Spawn(std::vector<std::string> extra_args = {});
   // Waits for the daemon to exit on its own; its exit code (see CmdResult),
   // or nullopt if it was still running at the deadline.
   std::optional<int> WaitExit(std::chrono::steady_clock::duration deadline = kLiveness);
@@ -119,7 +144,7 @@ class Daemon {
   std::string Stdout() const;
 
   // `praxis --data-dir DIR ARGS...`
-  CmdResult Praxis(std::vector<std::string> args) const;
+  CmdResult Praxis(std::vector<std::string> args, CmdOptions opts = {}) const;
 
  private:
   std::string data_dir_;
@@ -135,14 +160,18 @@ class TestNode {
   TestNode();
   ~TestNode();
 
-  ::testing::AssertionResult Start() { return daemon_.Start(); }
+  ::testing::AssertionResult Start(std::vector<std::string> extra_args = {}) {
+    return daemon_.Start(std::move(extra_args));
+  }
   ::testing::AssertionResult Stop() { return daemon_.Stop(); }
   void Kill9() { daemon_.Kill9(); }
 
   Daemon& daemon() { return daemon_; }
   const TempDir& tmp() const { return tmp_; }
   const std::string& data_dir() const { return daemon_.data_dir(); }
-  CmdResult Praxis(std::vector<std::string> args) const { return daemon_.Praxis(std::move(args)); }
+  CmdResult Praxis(std::vector<std::string> args, CmdOptions opts = {}) const {
+    return daemon_.Praxis(std::move(args), std::move(opts));
+  }
 
   // Shortcuts that ASSERT-fail the test (via ADD_FAILURE + empty result)
   // when the command does not succeed; each returns the parsed --json output.
