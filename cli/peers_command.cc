@@ -66,9 +66,7 @@ void AddPeersCommands(CLI::App& app, const GlobalOptions& globals, Action* actio
     *action = [&globals, address] { return RunConnect(globals, *address); };
   });
   CLI::App* peers = app.add_subcommand("peers", "List the nodes this node is connected to");
-  peers->callback([&globals, action] {
-    *action = [&globals] { return RunPeers(globals); };
-  });
+  peers->callback([&globals, action] { *action = [&globals] { return RunPeers(globals); }; });
 }
 
 }  // namespace praxis::cli

@@ -1,10 +1,12 @@
 #include "praxis/node/control_server.h"
 
 #include <fcntl.h>
+#include <locale.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #include <algorithm>
 #include <asio/co_spawn.hpp>
@@ -63,9 +65,57 @@ bool ParseBody(const Announcement& a, M& m) {
   return m.ParseFromString(a.body);
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+// Case folding for --match beyond ASCII ("CAFÉ" finds "café"): decode UTF-8,
+// lower each code point with the C.UTF-8 locale's tables, encode again.
+// Invalid bytes pass through unchanged.
+std::string Lower(std::string_view s) {
+  static locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80         ? 1
+                      : (c >> 5) == 6  ? 2
+                      : (c >> 4) == 14 ? 3
+                      : (c >> 3) == 30 ? 4
+                                       : 0;
+    if (len == 0 || i + len > s.size()) {
+      out.push_back(s[i++]);
+      continue;
+    }
+    char32_t cp = len == 1 ? c : c & (0x7f >> len);
+    bool ok = true;
+    for (std::size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) ok = false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    if (!ok) {
+      out.push_back(s[i++]);
+      continue;
+    }
+    if (utf8)
+      cp = static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), utf8));
+    else if (cp < 0x80)
+      cp = static_cast<char32_t>(std::tolower(static_cast<int>(cp)));
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xc0 | cp >> 6));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xe0 | cp >> 12));
+      out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out.push_back(static_cast<char>(0xf0 | cp >> 18));
+      out.push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+    i += len;
+  }
+  return out;
 }
 
 control::Response ErrorResponse(const Status& s) {
@@ -253,9 +303,13 @@ class Session : public std::enable_shared_from_this<Session> {
       co_return Err(Status::FailedPrecondition("you can only retract your own announcements (" +
                                                id->Short() + " is by " + (*a)->author.Short() +
                                                ")"));
-    if (!(*a)->group)
-      co_return Err(Status::InvalidArgument("a " + std::string(KindName((*a)->kind)) +
-                                            " belongs to no group and cannot be retracted"));
+    // What a member takes back is content: a share, or a republish (the
+    // commitment to keep another's share). Joins, leaves and retractions are
+    // facts of the log; retracting them would undo nothing.
+    if ((*a)->kind != wire::KIND_SHARE && (*a)->kind != wire::KIND_REPUBLISH)
+      co_return Err(Status::InvalidArgument(id->Short() + " is a " +
+                                            std::string(KindName((*a)->kind)) +
+                                            "; only shares and republishes can be retracted"));
     auto gone = node_.ingestor().Retracted(*id);
     if (!gone) co_return Err(gone.error());
     if (*gone) co_return Err(Status::AlreadyExists(id->Short() + " is already retracted"));
@@ -279,8 +333,8 @@ class Session : public std::enable_shared_from_this<Session> {
       auto h = std::make_shared<decltype(handler)>(std::move(handler));
       peers_->Connect(req.address(), [h](Status s) { std::move (*h)(std::move(s)); });
     };
-    Status s = co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(init,
-                                                                                   use_awaitable);
+    Status s =
+        co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(init, use_awaitable);
     if (!s.ok()) co_return Err(s);
     control::Response r;
     r.mutable_ack();

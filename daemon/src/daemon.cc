@@ -110,7 +110,8 @@ Status RunDaemon(const DaemonOptions& opts) {
     auto ep = ParseHostPort(opts.listen);
     if (!ep) return ep.error();
     auto bound = peers.Listen(*ep);
-    if (!bound) return Status::IOError("cannot listen on " + opts.listen + ": " + bound.error().message());
+    if (!bound)
+      return Status::IOError("cannot listen on " + opts.listen + ": " + bound.error().message());
     node.set_listen_address(Format(*bound));
   }
   // Seeds: dialled now, and again whenever this node has no peer at all

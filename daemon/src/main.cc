@@ -33,7 +33,8 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
     if (key == "seeds") {
       const toml::array* arr = v.as_array();
       if (!arr || !arr->is_homogeneous(toml::node_type::string)) {
-        std::fprintf(stderr, "praxisd: %s:%u: key 'seeds' must be a list of \"HOST:PORT\" strings\n",
+        std::fprintf(stderr,
+                     "praxisd: %s:%u: key 'seeds' must be a list of \"HOST:PORT\" strings\n",
                      path.c_str(), v.source().begin.line);
         return false;
       }
@@ -72,17 +73,17 @@ int main(int argc, char** argv) {
           ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   auto* seeds = app.add_option("--seed", opts.seeds,
                                "A peer to dial, HOST:PORT (repeatable; config key 'seeds')");
-  auto* nk = app.add_option("--network-key", opts.network_key,
-                            "64 hex digits: a private deployment's key (default: the public network)");
+  auto* nk =
+      app.add_option("--network-key", opts.network_key,
+                     "64 hex digits: a private deployment's key (default: the public network)");
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
   app.add_option("--passphrase-file", opts.passphrase_file,
                  "Read the import passphrase from this file (default: ask on the terminal)");
   CLI11_PARSE(app, argc, argv);
-  if (!config.empty() &&
-      !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0, ll->count() > 0,
-                   seeds->count() > 0, nk->count() > 0))
+  if (!config.empty() && !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0,
+                                      ll->count() > 0, seeds->count() > 0, nk->count() > 0))
     return 1;
   try {
     praxis::Status s = praxis::node::RunDaemon(opts);

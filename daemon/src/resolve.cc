@@ -28,10 +28,18 @@ Result<Id> ResolveGroup(Ingestor& ing, const std::string& text) {
     if (IsHex(hex) && hex.size() >= kMinPrefix && id.Hex().starts_with(hex)) by_id.push_back(id);
     if (g.genesis.name() == text) by_name.push_back(id);
   }
-  if (by_id.size() == 1) return by_id[0];
-  if (by_id.size() > 1) return Err(Ambiguous("group", text, by_id));
-  if (by_name.size() == 1) return by_name[0];
-  if (by_name.size() > 1) return Err(Ambiguous("group name", text, by_name));
+  if (hex.size() == 2 * Id::kSize && by_id.size() == 1) return by_id[0];  // a full id is exact
+  // A name that also reads as another group's id prefix ("cafe", "2024")
+  // must not silently pick either: every candidate is listed.
+  std::vector<Id> all = by_name;
+  for (const Id& id : by_id)
+    if (std::find(all.begin(), all.end(), id) == all.end()) all.push_back(id);
+  if (all.size() == 1) return all[0];
+  if (all.size() > 1)
+    return Err(Ambiguous(by_name.empty() ? "group"
+                         : by_id.empty() ? "group name"
+                                         : "group name or id prefix",
+                         text, all));
   return Err(Status::NotFound("unknown group '" + text + "' (no group with that name or id here)"));
 }
 
