@@ -21,7 +21,8 @@ std::string MakeDir(const std::string& dir) {
 // bytes, invalid UTF-8, CR LF, and a trailing newline.
 std::string AwkwardText() {
   std::string s = "Awkward note\n";
-  s += std::string("nul:\0:one:\x01:del:\x7f:high:\xff\xfe:end", 31);
+  static constexpr char kBytes[] = "nul:\0:one:\x01:del:\x7f:high:\xff\xfe:end";
+  s += std::string(kBytes, sizeof kBytes - 1);  // the embedded NUL included
   s += "\r\nUTF-8: \xc3\xbc\xe2\x82\xac\n\n  indented\ttab\n";
   return s;
 }
