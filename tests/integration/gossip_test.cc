@@ -7,6 +7,7 @@
 #include <asio/thread_pool.hpp>
 
 #include "praxis/node/peer_manager.h"
+#include "testutil/io_loop.h"
 #include "testutil/temp_dir.h"
 
 namespace praxis::node {
@@ -58,14 +59,7 @@ class GossipTest : public ::testing::Test {
     });
     ASSERT_TRUE(RunUntil([&] { return done; }));
   }
-  bool RunUntil(const std::function<bool()>& cond) {
-    auto guard = asio::make_work_guard(io_);
-    io_.restart();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!cond() && std::chrono::steady_clock::now() < deadline)
-      io_.run_one_for(std::chrono::milliseconds(20));
-    return cond();
-  }
+  bool RunUntil(const std::function<bool()>& cond) { return testutil::RunUntil(io_, cond); }
   void RunFor(std::chrono::milliseconds d) {
     auto guard = asio::make_work_guard(io_);
     io_.restart();

@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "praxis/node/node.h"
+#include "testutil/io_loop.h"
 #include "testutil/temp_dir.h"
 
 namespace praxis::node {
@@ -63,18 +64,14 @@ class OwnWritesTest : public ::testing::Test {
   // Runs the node's thread (this one) until done() holds; completions from
   // the pool arrive as posted handlers, so keep the context from running dry.
   void RunUntil(const std::function<bool()>& done) {
-    auto guard = asio::make_work_guard(io_);
-    io_.restart();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!done() && std::chrono::steady_clock::now() < deadline)
-      io_.run_one_for(std::chrono::milliseconds(100));
-    ASSERT_TRUE(done()) << "timed out";
+    ASSERT_TRUE(testutil::RunUntil(io_, done)) << "timed out";
   }
 
   Result<Announcement> PublishAndWait(OwnWrite w) {
     std::optional<Result<Announcement>> out;
     node_->Publish(std::move(w), [&](Result<Announcement> r) { out = std::move(r); });
-    RunUntil([&] { return out.has_value(); });
+    if (!testutil::RunUntil(io_, [&] { return out.has_value(); }))
+      return Result<Announcement>(Err(Status::TimedOut("publish never completed")));
     return std::move(*out);
   }
   Id CreateGroup() {
@@ -185,9 +182,8 @@ TEST(ImportedIdentity, SignsOnlyIntoGroupsItHasCaughtUp) {
   auto publish = [&](OwnWrite w) {
     std::optional<Result<Announcement>> out;
     node.Publish(std::move(w), [&](Result<Announcement> r) { out = std::move(r); });
-    auto guard = asio::make_work_guard(io);
-    io.restart();
-    while (!out) io.run_one_for(std::chrono::milliseconds(100));
+    if (!testutil::RunUntil(io, [&] { return out.has_value(); }))
+      return Result<Announcement>(Err(Status::TimedOut("publish never completed")));
     return std::move(*out);
   };
   auto join =

@@ -8,6 +8,8 @@
 #include <asio/io_context.hpp>
 #include <functional>
 
+#include "testutil/io_loop.h"
+
 namespace praxis::net {
 namespace {
 
@@ -41,13 +43,7 @@ class SessionTest : public ::testing::Test {
     tcp::socket accepted = acceptor.accept();
     return {std::move(dialer), std::move(accepted)};
   }
-  bool RunUntil(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    io_.restart();
-    while (!done() && std::chrono::steady_clock::now() < deadline)
-      io_.run_one_for(std::chrono::milliseconds(50));
-    return done();
-  }
+  bool RunUntil(const std::function<bool()>& done) { return testutil::RunUntil(io_, done); }
   HandshakeOptions Net(std::uint8_t key) {
     HandshakeOptions o;
     o.network_key.fill(key);
