@@ -98,12 +98,7 @@ void Node::StartBatch() {
     // A group this imported identity creates has no earlier log to catch up.
     if (imported_ && a.kind == wire::KIND_GENESIS)
       ws.Put(storage::Column::kMeta, std::string(kCaughtUpPrefix) + a.id.Str(), "");
-    for (const auto& op : q.w.extra.ops()) {
-      if (op.is_delete)
-        ws.Delete(op.column, op.key);
-      else
-        ws.Put(op.column, op.key, op.value);
-    }
+    ws.Append(std::move(q.w.extra));
     results.emplace_back(std::move(a), std::move(q.done));
   }
   if (ws.empty()) {

@@ -163,8 +163,13 @@ wire::Delivery PeerManager::DeliveryOf(const Announcement& a) {
 
 void PeerManager::Push(const Announcement& a, const net::Session* except) {
   if (peers_.empty()) return;
+  Push(DeliveryOf(a), except);
+}
+
+void PeerManager::Push(const wire::Delivery& d, const net::Session* except) {
+  if (peers_.empty()) return;
   wire::PeerMessage m;
-  *m.mutable_delivery() = DeliveryOf(a);
+  *m.mutable_delivery() = d;
   std::string frame = Encode(m);
   for (auto& [id, s] : peers_)
     if (s.get() != except) s->Send(frame);
@@ -243,7 +248,9 @@ void PeerManager::Ingest(const std::shared_ptr<net::Session>& from, const wire::
     using K = IngestOutcome::Kind;
     switch (o.kind) {
       case K::kAccepted:
-        if (auto a = node_.ingestor().Find(o.id); a && *a) Push(**a, from.get());
+        // Forward what the peer sent, original attached: no need to read back
+        // what was just written.
+        Push(d, from.get());
         break;
       case K::kInvalid:
         spdlog::warn("peer {} sent an invalid announcement: {}", from->peer().member.Short(),

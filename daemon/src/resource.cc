@@ -60,8 +60,7 @@ Result<ResourceInfo> ResourceWriter::Finish(storage::WriteSet& ws) {
     if (!chunk_writes_.empty()) PRAXIS_RETURN_IF_ERROR(WriteChunks());
     PRAXIS_RETURN_IF_ERROR(store_.Flush(Column::kChunks));
   } else {
-    for (const auto& op : chunk_writes_.ops()) ws.Put(op.column, op.key, op.value);
-    chunk_writes_.Clear();
+    ws.Append(std::move(chunk_writes_));
   }
   ResourceInfo info{.size = size_, .chunks = chunk_ids_.size()};
   auto single = [&](std::size_t begin, std::size_t end, std::uint64_t bytes) {

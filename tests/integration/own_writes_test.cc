@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "praxis/node/node.h"
+#include "testutil/authors.h"
 #include "testutil/io_loop.h"
 #include "testutil/temp_dir.h"
 
@@ -138,10 +139,7 @@ TEST_F(OwnWritesTest, ShareIntoAGroupWeDidNotJoinIsRefused) {
   g.set_name("theirs");
   Announcement genesis = SignDraft(
       other, {.kind = wire::KIND_GENESIS, .seq = 1, .created = 1, .body = SerializeBody(g)});
-  storage::WriteSet ws;
-  ASSERT_TRUE(node_->ingestor().Apply(genesis, nullptr, ws).ok());
-  ASSERT_TRUE(store_->Write(ws, storage::Durability::kSync).ok());
-  node_->ingestor().Committed();
+  ASSERT_TRUE(testutil::ApplyAndWrite(node_->ingestor(), *store_, genesis).ok());
   auto r = PublishAndWait(ShareInto(genesis.id, 1));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("non-member"), std::string::npos) << r.error().message();

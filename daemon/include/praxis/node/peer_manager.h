@@ -59,6 +59,7 @@ class PeerManager : public net::SessionHost {
   void Accept();
   void Adopt(asio::ip::tcp::socket socket, net::NoiseRole role);
   void Push(const Announcement& a, const net::Session* except);
+  void Push(const wire::Delivery& d, const net::Session* except);
   void SendFrontier(net::Session& s);
   void AnswerWant(net::Session& s, const wire::Want& want);
   void Ingest(const std::shared_ptr<net::Session>& from, const wire::Delivery& d);

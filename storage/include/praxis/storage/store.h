@@ -60,6 +60,12 @@ class WriteSet {
     ops_.push_back({c, false, std::move(key), std::move(value)});
   }
   void Delete(Column c, std::string key) { ops_.push_back({c, true, std::move(key), {}}); }
+  // Moves every op of `other` to the end of this set (other is left empty).
+  void Append(WriteSet&& other) {
+    bytes_ += other.bytes_;
+    for (auto& op : other.ops_) ops_.push_back(std::move(op));
+    other.Clear();
+  }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
   std::size_t bytes() const { return bytes_; }
