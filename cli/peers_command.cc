@@ -37,6 +37,9 @@ Status RunPeers(const GlobalOptions& globals) {
       list.push_back({{"member", HexId(p.member())},
                       {"address", p.address()},
                       {"direction", p.direction()},
+                      {"found", p.found()},
+                      {"since_unix_ms", p.since_unix_ms()},
+                      {"eager", p.eager()},
                       {"bytes_in", p.bytes_in()},
                       {"bytes_out", p.bytes_out()}});
     PrintJson(std::cout, list);
@@ -46,12 +49,13 @@ Status RunPeers(const GlobalOptions& globals) {
     std::cout << "no peers (connect with: praxis connect HOST:PORT)\n";
     return Status::OK();
   }
-  Table table({"MEMBER", "ADDRESS", "DIRECTION", "IN", "OUT"});
-  table.AlignRight(3);
-  table.AlignRight(4);
+  Table table({"MEMBER", "ADDRESS", "DIRECTION", "FOUND", "SINCE", "IN", "OUT"});
+  table.AlignRight(5);
+  table.AlignRight(6);
   for (const control::PeerEntry& p : peers.peers())
     table.AddRow({ShortId(p.member()), ForTerminal(p.address()), p.direction(),
-                  HumanSize(p.bytes_in()), HumanSize(p.bytes_out())});
+                  ForTerminal(p.found()), IsoTimeUtc(p.since_unix_ms()), HumanSize(p.bytes_in()),
+                  HumanSize(p.bytes_out())});
   table.Print(std::cout);
   return Status::OK();
 }

@@ -352,6 +352,9 @@ class Session : public std::enable_shared_from_this<Session> {
       e->set_direction(p.inbound ? "inbound" : "outbound");
       e->set_bytes_in(p.bytes_in);
       e->set_bytes_out(p.bytes_out);
+      e->set_found(FoundByName(p.found));
+      e->set_since_unix_ms(p.since_unix_ms);
+      e->set_eager(p.eager);
     }
     return r;
   }

@@ -105,7 +105,9 @@ Status RunDaemon(const DaemonOptions& opts) {
     hs.network_key = *net::NoisePskFromBytes(key_bytes);
     hs.clock_ms = node.NowMs();
   }
-  PeerManager peers(node, node.key(), hs);
+  auto peers_or = PeerManager::Open(node, node.key(), hs);
+  if (!peers_or) return peers_or.error();
+  PeerManager& peers = **peers_or;
   if (!opts.listen.empty()) {
     auto ep = ParseHostPort(opts.listen);
     if (!ep) return ep.error();
@@ -114,21 +116,9 @@ Status RunDaemon(const DaemonOptions& opts) {
       return Status::IOError("cannot listen on " + opts.listen + ": " + bound.error().message());
     node.set_listen_address(Format(*bound));
   }
-  // Seeds: dialled now, and again whenever this node has no peer at all
-  // (host names are resolved anew on every try).
-  asio::steady_timer seed_timer(io);
-  std::function<void()> dial_seeds = [&] {
-    if (peers.peer_count() == 0 && peers.handshaking() == 0)
-      for (const auto& seed : opts.seeds)
-        peers.Connect(seed, [seed](Status s) {
-          if (!s.ok()) spdlog::warn("seed {}: {}", seed, s.message());
-        });
-    seed_timer.expires_after(std::chrono::seconds(10));
-    seed_timer.async_wait([&](const asio::error_code& ec) {
-      if (!ec) dial_seeds();
-    });
-  };
-  if (!opts.seeds.empty()) dial_seeds();
+  // Seeds are dialled now and redialled with backoff whenever the active
+  // set is short (host names are resolved anew on every try).
+  for (const auto& seed : opts.seeds) peers.AddSeed(seed);
 
   ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
@@ -143,7 +133,6 @@ Status RunDaemon(const DaemonOptions& opts) {
     if (ec) return;
     spdlog::info("signal {}: stopping", sig);
     control.Stop();
-    seed_timer.cancel();
     peers.Close();
     // Acknowledged writes are already durable; wait for those in flight.
     node.Drain([&] { io.stop(); });

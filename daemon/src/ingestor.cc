@@ -613,13 +613,18 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     if (out[i].kind == K::kDeferred) Defer(out[i], *it.a, it.original ? &*it.original : nullptr);
   }
   // What this batch unblocked joins it (outcomes of retried items are not reported).
+  const std::size_t direct = accepted.size();
+  std::vector<Pending> unblocked;
   for (std::size_t k = 0; k < accepted.size(); ++k) {
     auto node = pending_.extract(accepted[k]);
     if (node.empty()) continue;
     for (auto& p : node.mapped()) {
       --pending_count_;
       IngestOutcome o = Apply(p.a, p.original ? &*p.original : nullptr, ws);
-      if (o.ok()) accepted.push_back(o.id);
+      if (o.ok()) {
+        accepted.push_back(o.id);
+        if (on_accepted_) unblocked.push_back(std::move(p));
+      }
       if (o.kind == K::kDeferred) Defer(o, p.a, p.original ? &*p.original : nullptr);
     }
   }
@@ -632,6 +637,11 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     }
   }
   Committed(accepted);
+  if (on_accepted_ && direct) {
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (out[i].ok()) on_accepted_(*items[i].a, items[i].original ? &*items[i].original : nullptr);
+    for (const auto& p : unblocked) on_accepted_(p.a, p.original ? &*p.original : nullptr);
+  }
   return out;
 }
 

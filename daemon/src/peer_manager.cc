@@ -4,27 +4,45 @@
 
 #include <asio/connect.hpp>
 
-#include "praxis/storage/keys.h"
-
 namespace praxis::node {
 
 using asio::ip::tcp;
-using storage::Column;
-namespace keys = storage::keys;
 
-namespace {
-constexpr std::size_t kMaxWantAnswer = 10'000;  // announcements sent for one want
+Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto::KeyPair& identity,
+                                                       net::HandshakeOptions hs,
+                                                       PeerManagerOptions opts) {
+  std::unique_ptr<PeerManager> pm(new PeerManager(node, identity, hs, std::move(opts)));
+  auto g = Gossip::Open(node.ingestor(), node.store(), *pm, node.member(), pm->opts_.gossip,
+                        pm->Now());
+  if (!g) return Err(g.error());
+  pm->gossip_ = std::move(*g);
+  node.set_on_durable([pm = pm.get()](const Announcement& a) {
+    pm->gossip_->OnOwn(a, nullptr, pm->Now());
+    pm->Arm();
+  });
+  pm->Arm();
+  return pm;
 }
 
 PeerManager::PeerManager(Node& node, const crypto::KeyPair& identity, net::HandshakeOptions hs,
-                         net::SessionOptions opts)
-    : node_(node), identity_(identity), hs_(hs), opts_(opts) {
-  node_.set_on_durable([this](const Announcement& a) { Push(a, nullptr); });
-}
+                         PeerManagerOptions opts)
+    : node_(node),
+      identity_(identity),
+      hs_(hs),
+      opts_(std::move(opts)),
+      timer_(node.executor()),
+      epoch_(std::chrono::steady_clock::now()),
+      last_wall_(std::chrono::system_clock::now()) {}
 
 PeerManager::~PeerManager() {
   node_.set_on_durable(nullptr);
   Close();
+}
+
+Millis PeerManager::Now() const {
+  return static_cast<Millis>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - epoch_)
+                                 .count());
 }
 
 Result<tcp::endpoint> PeerManager::Listen(const tcp::endpoint& ep) {
@@ -36,248 +54,220 @@ Result<tcp::endpoint> PeerManager::Listen(const tcp::endpoint& ep) {
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Err(Status::IOError(ec.message()));
   Accept();
-  return acceptor_->local_endpoint();
+  auto bound = acceptor_->local_endpoint();
+  gossip_->set_listen_port(bound.port());
+  return bound;
 }
 
 void PeerManager::Accept() {
   acceptor_->async_accept([this](const asio::error_code& ec, tcp::socket socket) {
     if (ec) {
-      if (acceptor_ && acceptor_->is_open()) Accept();
+      if (acceptor_ && acceptor_->is_open() && ec != asio::error::operation_aborted) Accept();
       return;
     }
-    Adopt(std::move(socket), net::NoiseRole::kResponder);
+    Adopt(std::move(socket), net::NoiseRole::kResponder, "");
     Accept();
   });
 }
 
 void PeerManager::Connect(const std::string& host_port, std::function<void(Status)> done) {
-  auto colon = host_port.rfind(':');
-  if (colon == std::string::npos)
-    return done(Status::InvalidArgument("not HOST:PORT: " + host_port));
+  gossip_->AddAddress(host_port, FoundBy::kManual, Now());
+  DialThen(host_port, std::move(done));
+}
+
+void PeerManager::AddSeed(const std::string& host_port) {
+  gossip_->AddAddress(host_port, FoundBy::kSeed, Now());
+  Arm();
+}
+
+void PeerManager::Dial(const std::string& address) {
+  DialThen(address, [](Status) {});
+}
+
+void PeerManager::DialThen(const std::string& address, std::function<void(Status)> done) {
+  auto fail = [this, address, done](Status s) {
+    gossip_->OnDialFailed(address, false, Now());
+    Arm();
+    done(std::move(s));
+  };
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return fail(Status::InvalidArgument("not HOST:PORT: " + address));
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto resolver = std::make_shared<tcp::resolver>(node_.executor());
   auto socket = std::make_shared<tcp::socket>(node_.executor());
+  // Resolved on every try: a seed's name may point elsewhere by now.
   resolver->async_resolve(
-      host_port.substr(0, colon), host_port.substr(colon + 1),
-      [this, resolver, socket, done, host_port](const asio::error_code& ec,
-                                                tcp::resolver::results_type results) {
-        if (ec) return done(Status::IOError("cannot resolve " + host_port + ": " + ec.message()));
+      host, address.substr(colon + 1),
+      [this, resolver, socket, done, fail, address](const asio::error_code& ec,
+                                                   tcp::resolver::results_type results) {
+        if (closed_) return;
+        if (ec) return fail(Status::IOError("cannot resolve " + address + ": " + ec.message()));
         asio::async_connect(
             *socket, results,
-            [this, socket, done, host_port](const asio::error_code& ec2, const tcp::endpoint&) {
+            [this, socket, done, fail, address](const asio::error_code& ec2, const tcp::endpoint&) {
+              if (closed_) return;
               if (ec2)
-                return done(
-                    Status::IOError("cannot connect to " + host_port + ": " + ec2.message()));
-              Adopt(std::move(*socket), net::NoiseRole::kInitiator);
+                return fail(Status::IOError("cannot connect to " + address + ": " + ec2.message()));
+              Adopt(std::move(*socket), net::NoiseRole::kInitiator, address);
               done(Status::OK());
             });
       });
 }
 
-void PeerManager::Adopt(tcp::socket socket, net::NoiseRole role) {
-  auto s = std::make_shared<net::Session>(std::move(socket), role, identity_, hs_, opts_, *this);
+void PeerManager::Adopt(tcp::socket socket, net::NoiseRole role, const std::string& dialed) {
+  asio::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);  // small frames, latency matters
+  auto s =
+      std::make_shared<net::Session>(std::move(socket), role, identity_, hs_, opts_.session, *this);
   pending_.push_back(s);
+  if (!dialed.empty()) dialed_[s.get()] = dialed;
   s->Start();
 }
 
 void PeerManager::Close() {
+  if (closed_) return;
+  closed_ = true;
   if (acceptor_) {
     asio::error_code ec;
     acceptor_->close(ec);
   }
-  auto peers = peers_;
-  for (auto& [id, s] : peers) s->Stop(Status::Cancelled("node stopping"));
-  for (auto& s : pending_) s->Stop(Status::Cancelled("node stopping"));
+  timer_.cancel();
+  auto links = links_;
+  for (auto& [id, s] : links) s->Stop(Status::Cancelled("node stopping"));
+  auto pending = pending_;
+  for (auto& s : pending) s->Stop(Status::Cancelled("node stopping"));
   pending_.clear();
-  peers_.clear();
+  links_.clear();
+  link_of_.clear();
+  dialed_.clear();
 }
 
 std::vector<PeerInfo> PeerManager::Peers() const {
   std::vector<PeerInfo> out;
-  for (const auto& [id, s] : peers_)
-    out.push_back({id, s->remote_address(), s->role() == net::NoiseRole::kResponder, s->bytes_in(),
-                   s->bytes_out()});
+  const Millis now = Now();
+  const auto wall_now = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  for (const LinkInfo& l : gossip_->Links()) {
+    PeerInfo p{l.member, l.address, l.inbound, l.found, wall_now - (now - l.since), l.eager};
+    if (auto it = links_.find(l.link); it != links_.end()) {
+      p.bytes_in = it->second->bytes_in();
+      p.bytes_out = it->second->bytes_out();
+    }
+    out.push_back(std::move(p));
+  }
   return out;
 }
 
+// ---------------------------------------------------------------- sessions
+
 void PeerManager::OnPeerUp(const std::shared_ptr<net::Session>& s) {
   std::erase(pending_, s);
-  const Id member = s->peer().member;
-  if (peers_.count(member)) {
-    // Both dialled each other at once: keep the first session.
-    s->Stop(Status::AlreadyExists("already connected to this member"));
-    return;
+  std::string dialed;
+  if (auto it = dialed_.find(s.get()); it != dialed_.end()) {
+    dialed = it->second;
+    dialed_.erase(it);
   }
-  peers_[member] = s;
-  spdlog::info("peer up {} {} ({})", member.Short(), s->remote_address(),
-               s->role() == net::NoiseRole::kInitiator ? "outbound" : "inbound");
-  SendFrontier(*s);
+  if (closed_) return s->Stop(Status::Cancelled("node stopping"));
+  const LinkId link = next_link_++;
+  links_[link] = s;
+  link_of_[s.get()] = link;
+  // On refusal the engine has already closed the session (and OnPeerDown
+  // removed it from the maps above).
+  gossip_->OnLinkUp(link, s->peer().member, s->remote_address(),
+                    s->role() == net::NoiseRole::kResponder, dialed, Now());
+  Arm();
+}
+
+void PeerManager::OnFrame(const std::shared_ptr<net::Session>& s, std::string frame) {
+  auto it = link_of_.find(s.get());
+  if (it == link_of_.end()) return;
+  gossip_->OnFrame(it->second, frame, Now());
+  Arm();
 }
 
 void PeerManager::OnPeerDown(const std::shared_ptr<net::Session>& s, const Status& why) {
-  auto it = peers_.find(s->peer().member);
-  if (it != peers_.end() && it->second == s) {
-    peers_.erase(it);
-    spdlog::info("peer down {}: {}", s->peer().member.Short(), why.message());
-  }
+  auto it = link_of_.find(s.get());
+  if (it == link_of_.end()) return;
+  const LinkId link = it->second;
+  link_of_.erase(it);
+  links_.erase(link);
+  spdlog::debug("link {} down: {}", s->peer().member.Short(), why.message());
+  if (closed_) return;
+  gossip_->OnLinkDown(link, Now());
+  Arm();
 }
 
 void PeerManager::OnHandshakeFailed(const std::shared_ptr<net::Session>& s, const Status& why) {
   std::erase(pending_, s);
+  auto it = dialed_.find(s.get());
   spdlog::debug("handshake with {} failed: {}", s->remote_address(), why.message());
+  if (it == dialed_.end()) return;
+  std::string address = it->second;
+  dialed_.erase(it);
+  if (closed_) return;
+  // Reaching ourselves is not worth retrying; anything else backs off.
+  const bool self = why.message() == "connected to ourselves";
+  gossip_->OnDialFailed(address, self, Now());
+  Arm();
 }
 
-std::string PeerManager::Encode(const wire::PeerMessage& m) { return m.SerializeAsString(); }
+void PeerManager::OnDrained(const std::shared_ptr<net::Session>& s) {
+  auto it = link_of_.find(s.get());
+  if (it == link_of_.end() || closed_) return;
+  gossip_->OnDrained(it->second, Now());
+  Arm();
+}
 
-void PeerManager::SendFrontier(net::Session& s) {
-  wire::PeerMessage m;
-  auto* f = m.mutable_frontier();
-  std::string last_prefix;
-  wire::LogPosition* cur = nullptr;
-  // One entry per (author, log group): the last key of each prefix run.
-  (void)node_.store().Scan(Column::kLogs, "", [&](std::string_view k, std::string_view) {
-    if (k.size() != 72) return true;
-    std::string_view prefix = k.substr(0, 64);
-    if (!cur || prefix != last_prefix) {
-      cur = f->add_logs();
-      cur->set_author(std::string(k.substr(0, 32)));
-      cur->set_log_group(std::string(k.substr(32, 32)));
-      last_prefix.assign(prefix);
-    }
-    cur->set_seq(keys::LogSeq(k));
-    return true;
+// ---------------------------------------------------------------- transport
+
+void PeerManager::Send(LinkId link, std::string frame) {
+  if (auto it = links_.find(link); it != links_.end()) it->second->Send(std::move(frame));
+}
+
+void PeerManager::Close(LinkId link, const Status& why) {
+  auto it = links_.find(link);
+  if (it == links_.end()) return;
+  auto s = it->second;  // Stop re-enters OnPeerDown, which erases `it`
+  s->Stop(why);
+}
+
+std::size_t PeerManager::Backlog(LinkId link) const {
+  auto it = links_.find(link);
+  return it == links_.end() ? 0 : it->second->backlog();
+}
+
+// ---------------------------------------------------------------- time
+
+void PeerManager::Arm() {
+  if (closed_) return;
+  const Millis now = Now();
+  // Wake at least once a second: the sleep check below needs the ticks.
+  Millis next = std::min(gossip_->NextDeadline(), now + 1000);
+  if (next >= armed_for_ && armed_for_ > now) return;
+  armed_for_ = next;
+  timer_.expires_at(epoch_ + std::chrono::milliseconds(next));
+  timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || closed_) return;
+    armed_for_ = ~Millis{0};
+    OnTimer();
   });
-  s.Send(Encode(m));
 }
 
-wire::Delivery PeerManager::DeliveryOf(const Announcement& a) {
-  wire::Delivery d;
-  d.set_envelope(a.envelope);
-  if (a.kind == wire::KIND_REPUBLISH) {
-    wire::Republish r;
-    if (r.ParseFromString(a.body))
-      if (auto oid = Id::FromBytes(r.original()))
-        if (auto o = node_.ingestor().Find(*oid); o && *o) d.set_original((*o)->envelope);
-  }
-  return d;
-}
-
-void PeerManager::Push(const Announcement& a, const net::Session* except) {
-  if (peers_.empty()) return;
-  Push(DeliveryOf(a), except);
-}
-
-void PeerManager::Push(const wire::Delivery& d, const net::Session* except) {
-  if (peers_.empty()) return;
-  wire::PeerMessage m;
-  *m.mutable_delivery() = d;
-  std::string frame = Encode(m);
-  for (auto& [id, s] : peers_)
-    if (s.get() != except) s->Send(frame);
-}
-
-void PeerManager::AnswerWant(net::Session& s, const wire::Want& want) {
-  std::size_t sent = 0;
-  auto send = [&](const Announcement& a) {
-    wire::PeerMessage m;
-    *m.mutable_delivery() = DeliveryOf(a);
-    s.Send(Encode(m));
-    ++sent;
-  };
-  for (const auto& id_bytes : want.ids()) {
-    auto id = Id::FromBytes(id_bytes);
-    if (!id) continue;
-    auto a = node_.ingestor().Find(*id);
-    if (a && *a && node_.ingestor().Held(*id)) send(**a);
-  }
-  for (const auto& pos : want.after()) {
-    auto author = Id::FromBytes(pos.author());
-    auto group = Id::FromBytes(pos.log_group());
-    if (!author || !group) continue;
-    std::vector<Id> ids;
-    (void)node_.store().Scan(
-        Column::kLogs, keys::LogPrefix(*author, *group),
-        [&](std::string_view, std::string_view v) {
-          ids.push_back(*Id::FromBytes(v.substr(0, 32)));
-          return ids.size() + sent < kMaxWantAnswer;
-        },
-        keys::Log(*author, *group, pos.seq() + 1));
-    for (const Id& id : ids)
-      if (auto a = node_.ingestor().Find(id); a && *a) send(**a);
-  }
-}
-
-void PeerManager::OnFrame(const std::shared_ptr<net::Session>& s, std::string frame) {
-  wire::PeerMessage m;
-  if (!m.ParseFromString(frame)) {
-    s->Stop(Status::Protocol("peer message does not parse"));
-    return;
-  }
-  switch (m.msg_case()) {
-    case wire::PeerMessage::kFrontier: {
-      wire::PeerMessage want_msg;
-      auto* want = want_msg.mutable_want();
-      for (const auto& pos : m.frontier().logs()) {
-        auto author = Id::FromBytes(pos.author());
-        auto group = Id::FromBytes(pos.log_group());
-        if (!author || !group) continue;
-        auto head = node_.ingestor().Head(*author, *group);
-        if (head && head->seq < pos.seq() && !head->frozen_at) {
-          auto* after = want->add_after();
-          *after = pos;
-          after->set_seq(head->seq);
-        }
-      }
-      if (want->after_size()) s->Send(Encode(want_msg));
-      break;
-    }
-    case wire::PeerMessage::kWant:
-      AnswerWant(*s, m.want());
-      break;
-    case wire::PeerMessage::kDelivery:
-      Ingest(s, m.delivery());
-      break;
-    default:
-      break;  // unknown message types are skipped (forward compatibility)
-  }
-}
-
-void PeerManager::Ingest(const std::shared_ptr<net::Session>& from, const wire::Delivery& d) {
-  RawDelivery raw{d.envelope(), d.original()};
-  auto outcomes = node_.ingestor().IngestBatch({&raw, 1}, storage::Durability::kWal);
-  for (const auto& o : outcomes) {
-    using K = IngestOutcome::Kind;
-    switch (o.kind) {
-      case K::kAccepted:
-        // Forward what the peer sent, original attached: no need to read back
-        // what was just written.
-        Push(d, from.get());
-        break;
-      case K::kInvalid:
-        spdlog::warn("peer {} sent an invalid announcement: {}", from->peer().member.Short(),
-                     o.reason);
-        from->Stop(Status::Protocol("invalid announcement: " + o.reason));
-        return;
-      case K::kDeferred: {
-        if (!o.waiting_for) break;
-        wire::PeerMessage m;
-        auto* want = m.mutable_want();
-        want->add_ids(o.waiting_for->Str());
-        if (auto parsed = ParseAnnouncement(d.envelope())) {
-          auto head = node_.ingestor().Head(parsed->author, parsed->LogGroup());
-          auto* after = want->add_after();
-          after->set_author(parsed->author.Str());
-          after->set_log_group(parsed->LogGroup().Str());
-          after->set_seq(head ? head->seq : 0);
-        }
-        from->Send(Encode(m));
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  // Announcements the batch unblocked from the pending set were accepted too;
-  // they reach other peers through their own frontier exchange.
+void PeerManager::OnTimer() {
+  const Millis now = Now();
+  const auto wall = std::chrono::system_clock::now();
+  const auto wall_step = std::chrono::duration_cast<std::chrono::milliseconds>(wall - last_wall_);
+  const auto mono_step = std::chrono::milliseconds(now - last_mono_);
+  last_wall_ = wall;
+  last_mono_ = now;
+  // CLOCK_MONOTONIC stops while the machine sleeps; the wall clock does not.
+  if (wall_step - mono_step > opts_.sleep_jump) gossip_->Wake(now);
+  gossip_->Tick(now);
+  Arm();
 }
 
 }  // namespace praxis::node

@@ -149,24 +149,34 @@ asio::awaitable<void> Session::Run() {
 
 asio::awaitable<void> Session::Writer() {
   auto self = shared_from_this();
+  constexpr std::size_t kWriteBatch = 256 * 1024;
+  std::string batch;
   while (!stopped_) {
     if (outbox_.empty()) {
       (void)co_await wake_.async_wait(kTuple);
       continue;  // woken by Send (cancel) or Stop
     }
-    std::string frame = std::move(outbox_.front());
-    outbox_.pop_front();
-    outbox_bytes_ -= frame.size();
-    auto bytes = codec_->Encode(frame);
-    if (!bytes) {
-      Stop(bytes.error());
-      co_return;
+    // Everything queued goes out in one write (up to kWriteBatch): one
+    // syscall for a burst of small frames, not one each.
+    batch.clear();
+    const std::size_t before = outbox_bytes_;
+    while (!outbox_.empty() && batch.size() < kWriteBatch) {
+      std::string frame = std::move(outbox_.front());
+      outbox_.pop_front();
+      outbox_bytes_ -= frame.size();
+      auto bytes = codec_->Encode(frame);
+      if (!bytes) {
+        Stop(bytes.error());
+        co_return;
+      }
+      batch += *bytes;
     }
-    Status s = co_await WriteRaw(*bytes);
+    Status s = co_await WriteRaw(batch);
     if (!s.ok()) {
       Stop(s);
       co_return;
     }
+    if (before > 0 && outbox_bytes_ <= before / 4 && !stopped_) host_.OnDrained(self);
   }
 }
 

@@ -33,7 +33,9 @@ class GossipTest : public ::testing::Test {
     pool_.join();
   }
 
-  TestPeer& AddNode(std::uint8_t network = 1) {
+  // active_target 1: nodes dial nobody beyond what the test connects, so a
+  // line stays a line.
+  TestPeer& AddNode(std::uint8_t network = 1, std::size_t active_target = 1) {
     auto p = std::make_unique<TestPeer>();
     auto s = storage::OpenRocksStore({.path = p->dir.Sub("db")});
     EXPECT_TRUE(s);
@@ -44,7 +46,11 @@ class GossipTest : public ::testing::Test {
                                      crypto::KeyPair::Generate(), NodeOptions{});
     net::HandshakeOptions hs;
     hs.network_key.fill(network);
-    p->peers = std::make_unique<PeerManager>(*p->node, p->node->key(), hs);
+    PeerManagerOptions opts;
+    opts.gossip.active_target = active_target;
+    auto pm = PeerManager::Open(*p->node, p->node->key(), hs, opts);
+    EXPECT_TRUE(pm) << pm.error().ToString();
+    p->peers = std::move(*pm);
     auto ep = p->peers->Listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     EXPECT_TRUE(ep);
     p->address = *ep;

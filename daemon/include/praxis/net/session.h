@@ -33,6 +33,8 @@ class SessionHost {
   virtual void OnPeerDown(const std::shared_ptr<Session>& s, const Status& why) = 0;
   // Once per session whose handshake failed or timed out (it never came up).
   virtual void OnHandshakeFailed(const std::shared_ptr<Session>& s, const Status& why) = 0;
+  // The outbox fell below a quarter of what it held (catch-up refills it).
+  virtual void OnDrained(const std::shared_ptr<Session>& s) { (void)s; }
 };
 
 struct SessionOptions {
@@ -56,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_address() const { return remote_; }
   std::uint64_t bytes_in() const { return bytes_in_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
+  std::size_t backlog() const { return outbox_bytes_; }  // queued, not yet written
 
  private:
   asio::awaitable<void> Run();

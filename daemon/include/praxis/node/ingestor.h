@@ -124,6 +124,12 @@ class Ingestor {
   // Content bytes dropped by retractions staged since the last call.
   std::uint64_t TakeDroppedBytes() { return std::exchange(last_dropped_bytes_, 0); }
 
+  // Called by IngestBatch, after its write succeeded, for every announcement
+  // it accepted, including those the batch unblocked from the pending set
+  // (which its outcomes do not list). Gossip forwards from here.
+  using AcceptedFn = std::function<void(const Announcement& a, const Announcement* original)>;
+  void set_on_accepted(AcceptedFn fn) { on_accepted_ = std::move(fn); }
+
   std::size_t pending() const { return pending_count_; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
 
@@ -158,6 +164,7 @@ class Ingestor {
   std::deque<std::string> failed_order_;
   std::uint64_t accepted_total_ = 0;
   std::uint64_t last_dropped_bytes_ = 0;
+  AcceptedFn on_accepted_;
 };
 
 // Bounds on what people type into announcements (bytes).

@@ -1,27 +1,27 @@
-// PeerManager: the node's peers and the first, simple gossip (issue 4).
-//
-//  - on connect both sides send a Frontier (the head seq of every log held)
-//    and each asks for what it lacks (Want.after);
-//  - an announcement accepted here (our own once durable, or one from a peer)
-//    is pushed to every other peer; duplicates die at the receiver's dedup;
-//  - a deferred announcement makes the node ask the sender for what it waits
-//    for (Want.ids) and for the rest of that log (Want.after).
-// Provably bad input (a frame that does not parse, an announcement that is
-// invalid) disconnects the peer. Plumtree-style lazy push, per-group
-// fingerprints and peer sampling are still to come (see the issue notes).
+// PeerManager: carries the Gossip engine over real sockets. It accepts and
+// dials TCP connections, runs each through a Session (Noise handshake,
+// frames), reports links, frames and the time to the engine, and does what
+// the engine asks (send, close, dial). It also notices when the machine slept
+// (the wall clock jumped ahead of the monotonic one) and tells the engine.
+// Every protocol decision lives in Gossip; this file only moves bytes and
+// timers.
 //
 // Threading: the node's thread only.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "praxis/net/session.h"
+#include "praxis/node/gossip.h"
 #include "praxis/node/node.h"
-#include "wire.pb.h"
 
 namespace praxis::node {
 
@@ -29,50 +29,83 @@ struct PeerInfo {
   Id member;
   std::string address;
   bool inbound = false;
+  FoundBy found = FoundBy::kInbound;
+  std::uint64_t since_unix_ms = 0;
+  bool eager = true;
   std::uint64_t bytes_in = 0, bytes_out = 0;
 };
 
-class PeerManager : public net::SessionHost {
+struct PeerManagerOptions {
+  GossipOptions gossip;
+  net::SessionOptions session;
+  // The machine is taken to have slept when the wall clock moves this much
+  // further than the monotonic clock between two ticks.
+  std::chrono::milliseconds sleep_jump{15'000};
+};
+
+class PeerManager : public net::SessionHost, public GossipTransport {
  public:
-  PeerManager(Node& node, const crypto::KeyPair& identity, net::HandshakeOptions hs,
-              net::SessionOptions opts = {});
+  static Result<std::unique_ptr<PeerManager>> Open(Node& node, const crypto::KeyPair& identity,
+                                                   net::HandshakeOptions hs,
+                                                   PeerManagerOptions opts = {});
   ~PeerManager() override;
 
-  // Binds, listens and accepts peers. Returns the bound address.
+  // Binds, listens and accepts peers. Returns the bound address. Call before
+  // peers connect so the port is told to them.
   Result<asio::ip::tcp::endpoint> Listen(const asio::ip::tcp::endpoint& ep);
-  // Dials HOST:PORT (resolved now); done(ok) once the TCP connection is up
-  // and the handshake started (the peer shows in Peers() when it completes).
+  // Dials HOST:PORT now (and keeps it as a known address); done(ok) once the
+  // TCP connection is up (the peer shows in Peers() when the handshake ends).
   void Connect(const std::string& host_port, std::function<void(Status)> done);
+  // A seed: dialled, redialled with backoff while the active set is short.
+  void AddSeed(const std::string& host_port);
   void Close();  // stop listening and drop every peer
 
   std::vector<PeerInfo> Peers() const;
-  std::size_t peer_count() const { return peers_.size(); }
+  std::size_t peer_count() const { return gossip_->link_count(); }
+  std::size_t handshaking() const { return pending_.size(); }
+  Gossip& gossip() { return *gossip_; }
 
-  // SessionHost
+  // net::SessionHost
   void OnPeerUp(const std::shared_ptr<net::Session>& s) override;
   void OnFrame(const std::shared_ptr<net::Session>& s, std::string frame) override;
   void OnPeerDown(const std::shared_ptr<net::Session>& s, const Status& why) override;
   void OnHandshakeFailed(const std::shared_ptr<net::Session>& s, const Status& why) override;
-  std::size_t handshaking() const { return pending_.size(); }
+  void OnDrained(const std::shared_ptr<net::Session>& s) override;
+
+  // GossipTransport
+  void Send(LinkId link, std::string frame) override;
+  void Close(LinkId link, const Status& why) override;
+  void Dial(const std::string& address) override;
+  std::size_t Backlog(LinkId link) const override;
 
  private:
+  PeerManager(Node& node, const crypto::KeyPair& identity, net::HandshakeOptions hs,
+              PeerManagerOptions opts);
   void Accept();
-  void Adopt(asio::ip::tcp::socket socket, net::NoiseRole role);
-  void Push(const Announcement& a, const net::Session* except);
-  void Push(const wire::Delivery& d, const net::Session* except);
-  void SendFrontier(net::Session& s);
-  void AnswerWant(net::Session& s, const wire::Want& want);
-  void Ingest(const std::shared_ptr<net::Session>& from, const wire::Delivery& d);
-  static std::string Encode(const wire::PeerMessage& m);
-  wire::Delivery DeliveryOf(const Announcement& a);
+  void Adopt(asio::ip::tcp::socket socket, net::NoiseRole role, const std::string& dialed);
+  void DialThen(const std::string& address, std::function<void(Status)> done);
+  Millis Now() const;
+  void Arm();  // (re)sets the timer to the engine's next deadline
+  void OnTimer();
 
   Node& node_;
   const crypto::KeyPair& identity_;
   net::HandshakeOptions hs_;
-  net::SessionOptions opts_;
+  PeerManagerOptions opts_;
+  std::unique_ptr<Gossip> gossip_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  asio::steady_timer timer_;
+  Millis armed_for_ = ~Millis{0};
+  std::chrono::steady_clock::time_point epoch_;
+  std::chrono::system_clock::time_point last_wall_;
+  Millis last_mono_ = 0;
+  bool closed_ = false;
+
+  LinkId next_link_ = 1;
   std::vector<std::shared_ptr<net::Session>> pending_;  // handshaking
-  std::map<Id, std::shared_ptr<net::Session>> peers_;   // by member id, one session each
+  std::unordered_map<const net::Session*, std::string> dialed_;  // outbound: the address dialled
+  std::map<LinkId, std::shared_ptr<net::Session>> links_;
+  std::unordered_map<const net::Session*, LinkId> link_of_;
 };
 
 }  // namespace praxis::node

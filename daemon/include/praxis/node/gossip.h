@@ -1,0 +1,278 @@
+// Gossip: the network protocol of one node, as plain C++ driven by events and
+// a clock the caller passes in (DESIGN §4). No sockets, no timers: whoever
+// owns the links (PeerManager over Asio, the in-memory test network, the
+// simulator) reports links going up and down, frames arriving and the time,
+// and carries out what the engine asks through GossipTransport.
+//
+//  - Membership (HyParView is the model): an active set of links the node
+//    keeps near `active_target` by dialling from a passive set of known
+//    addresses (seeds, peer exchange, LAN, inbound peers' listen ports),
+//    with per-address backoff; addresses persisted in the store.
+//  - Dissemination (Plumtree): one spanning tree for all sources and groups.
+//    A new announcement goes eagerly (full payload) to eager links and as a
+//    short per-link id to lazy ones; a duplicate eager push prunes its link
+//    to lazy; an advertised id still missing after `graft_timeout` grafts the
+//    link back to eager and asks for it.
+//  - Catch-up: one fingerprint per group on connect, heads only for groups
+//    that differ, then each side streams what the other lacks, paced by the
+//    link's backlog.
+//  - Defences: provably bad input closes the link and refuses the member for
+//    `ban_for`; deferred input asks the sender for the dependency, no
+//    penalty; out-of-scope input is dropped quietly. Every per-link table is
+//    capped.
+//
+// Threading: one thread (the node's). Time is monotonic milliseconds.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "praxis/node/ingestor.h"
+#include "praxis/node/log_index.h"
+#include "praxis/storage/store.h"
+#include "wire.pb.h"
+
+namespace praxis::node {
+
+using LinkId = std::uint64_t;
+using Millis = std::uint64_t;  // monotonic milliseconds
+
+enum class FoundBy : std::uint8_t { kSeed, kLan, kExchange, kInbound, kManual };
+const char* FoundByName(FoundBy f);
+
+// What the engine asks of the layer that owns the links.
+class GossipTransport {
+ public:
+  virtual ~GossipTransport() = default;
+  virtual void Send(LinkId link, std::string frame) = 0;
+  // Ends the link. The engine has already forgotten it; OnLinkDown for it,
+  // now or later, is ignored.
+  virtual void Close(LinkId link, const Status& why) = 0;
+  // Opens a link to HOST:PORT (resolved anew each time); reported back with
+  // OnLinkUp(..., dialed = address) or OnDialFailed(address).
+  virtual void Dial(const std::string& address) = 0;
+  // Bytes queued for the link and not yet written.
+  virtual std::size_t Backlog(LinkId link) const = 0;
+};
+
+struct GossipOptions {
+  std::size_t active_target = 5;  // dial while fewer links than this
+  std::size_t max_active = 12;    // inbound links above this are refused
+  std::size_t max_passive = 200;
+  std::size_t max_dialing = 3;    // dials in flight at once
+  Millis ping_after = 20'000;     // nothing received this long: ping
+  Millis idle_timeout = 60'000;   // nothing received this long: close
+  Millis graft_timeout = 500;     // advertised id missing this long: graft
+  Millis ihave_delay = 25;        // lazy advertisements are batched this long
+  Millis ban_for = 10 * 60'000;   // a member that sent provably bad input
+  Millis backoff_min = 1'000;
+  Millis backoff_max = 5 * 60'000;
+  Millis persist_every = 30'000;  // known addresses written at most this often
+  std::size_t max_bans = 10'000;
+  std::size_t max_missing_per_link = 8'192;  // advertised ids awaited
+  std::size_t short_window = 16'384;         // recent ids whose short ids a link knows
+  std::size_t max_exchange = 32;             // addresses taken from one exchange
+  std::size_t max_cursors_per_link = 100'000;
+  std::size_t catchup_backlog = 1 << 20;  // stream catch-up while the backlog is below this
+  std::uint32_t listen_port = 0;          // told to peers so they can dial back
+  std::string advertise;                  // HOST:PORT peers should dial (seeds), if set
+  bool seed = false;
+  std::uint64_t rng_seed = 0;  // 0: from the system's randomness
+};
+
+struct LinkInfo {
+  LinkId link = 0;
+  Id member;
+  std::string address;  // dialable if known, else the remote socket address
+  bool inbound = false;
+  FoundBy found = FoundBy::kInbound;
+  Millis since = 0;
+  bool eager = true;
+};
+
+struct GossipCounters {
+  std::uint64_t delivered = 0;        // announcements accepted from links
+  std::uint64_t duplicates = 0;       // payloads received again
+  std::uint64_t pushes_sent = 0;      // eager payloads sent
+  std::uint64_t replies_sent = 0;     // payloads sent for a graft, want or catch-up
+  std::uint64_t ihave_ids_sent = 0;   // short ids advertised
+  std::uint64_t grafts_sent = 0;
+  std::uint64_t prunes_sent = 0;
+  std::uint64_t invalid = 0;          // provably bad input (the link was closed)
+  std::uint64_t deferred = 0;
+  std::uint64_t out_of_scope = 0;
+  std::uint64_t forks = 0;
+  std::uint64_t unknown_frames = 0;
+  std::uint64_t refused_links = 0;    // banned, duplicate or over the cap
+  std::uint64_t hops_total = 0;       // sum of hops of delivered announcements
+};
+
+class Gossip {
+ public:
+  // Loads the log index and the persisted addresses. Installs itself as the
+  // ingestor's accepted-announcement hook.
+  static Result<std::unique_ptr<Gossip>> Open(Ingestor& ingestor, storage::Store& store,
+                                              GossipTransport& transport, const Id& self,
+                                              GossipOptions opts, Millis now);
+  ~Gossip();
+
+  // ---- events from the transport ----
+  // A link finished its handshake with `member`. `dialed`: the address this
+  // node dialled (outbound), empty for inbound. Returns false when the link
+  // is refused (the engine has already asked the transport to close it).
+  bool OnLinkUp(LinkId link, const Id& member, const std::string& remote, bool inbound,
+                const std::string& dialed, Millis now);
+  void OnLinkDown(LinkId link, Millis now);
+  void OnFrame(LinkId link, std::string_view frame, Millis now);
+  // A dial failed (resolve, connect or handshake). `permanent`: never retry
+  // (e.g. it reached this node itself).
+  void OnDialFailed(const std::string& address, bool permanent, Millis now);
+  // The link's backlog fell: catch-up may stream more.
+  void OnDrained(LinkId link, Millis now);
+
+  // ---- events from the node ----
+  // An own announcement is durable.
+  void OnOwn(const Announcement& a, const Announcement* original, Millis now);
+  // A known address (seed, LAN beacon, `praxis connect`).
+  void AddAddress(const std::string& address, FoundBy how, Millis now,
+                  std::optional<Id> member = std::nullopt);
+  // The machine slept (the wall clock jumped ahead of the monotonic one):
+  // retry every address now and probe every link.
+  void Wake(Millis now);
+  // Fires whatever timers are due.
+  void Tick(Millis now);
+  // The port this node listens on, told to peers in the hello (known only
+  // once bound, which may come after Open).
+  void set_listen_port(std::uint32_t port) { opts_.listen_port = port; }
+  // The earliest time Tick has something to do.
+  Millis NextDeadline() const;
+
+  // ---- introspection ----
+  std::vector<LinkInfo> Links() const;
+  std::size_t link_count() const { return links_.size(); }
+  std::size_t eager_count() const;
+  bool IsEager(LinkId link) const;
+  bool Banned(const Id& member, Millis now) const;
+  std::size_t passive_count() const { return passive_.size(); }
+  std::size_t dialing_count() const { return dialing_.size(); }
+  const GossipCounters& counters() const { return counters_; }
+  const LogIndex& log_index() const { return index_; }
+  // Largest per-link table sizes (for cap checks in adversarial tests).
+  std::size_t max_link_table() const;
+
+ private:
+  struct Cursor {  // catch-up: stream this log from `next` up to `last`
+    Id author, group;
+    std::uint64_t next = 0, last = 0;
+  };
+  struct Link {
+    LinkId id = 0;
+    Id member;
+    std::string remote;
+    std::string dialable;  // where this member can be dialled, if known
+    bool inbound = false;
+    FoundBy found = FoundBy::kInbound;
+    Millis since = 0;
+    Millis last_received = 0;
+    Millis ping_sent = 0;  // 0: none outstanding
+    bool hello_received = false;
+    bool eager = true;
+    std::string salt;                  // ours
+    std::array<std::uint8_t, 16> short_key{};
+    bool short_key_ready = false;
+    std::unordered_map<std::uint64_t, Id> shorts;  // short id -> id, recent ids
+    std::deque<std::uint64_t> shorts_order;
+    std::vector<std::uint64_t> ihave_queue;  // to advertise at ihave_due
+    Millis ihave_due = 0;
+    // Advertised to us and not held: short id -> graft deadline, and the same
+    // in deadline order (entries already erased from the map are skipped).
+    std::unordered_map<std::uint64_t, Millis> missing;
+    std::deque<std::pair<Millis, std::uint64_t>> missing_order;
+    std::deque<Cursor> cursors;
+    std::size_t wants_in_flight = 0;
+  };
+  struct Known {  // one passive-set entry
+    std::optional<Id> member;
+    FoundBy found = FoundBy::kExchange;
+    Millis next_try = 0;
+    Millis backoff = 0;
+    bool permanent_failure = false;
+  };
+
+  Gossip(Ingestor& ingestor, storage::Store& store, GossipTransport& transport, const Id& self,
+         GossipOptions opts, LogIndex index);
+
+  // Frames.
+  void Send(Link& l, const wire::PeerMessage& m);
+  void SendHello(Link& l);
+  void OnHello(Link& l, const wire::Hello& h, Millis now);
+  void OnDigest(Link& l, const wire::GroupDigest& d);
+  void OnHeads(Link& l, const wire::GroupHeads& h, Millis now);
+  void OnDelivery(Link& l, const wire::Delivery& d, Millis now);
+  void OnIHave(Link& l, const wire::IHave& m, Millis now);
+  void OnGraft(Link& l, const wire::Graft& m);
+  void OnWant(Link& l, const wire::Want& w);
+  void OnExchange(Link& l, const wire::PeerExchange& x, Millis now);
+  void OnForkProof(Link& l, const wire::ForkProof& p, Millis now);
+  void Punish(Link& l, const std::string& why, Millis now);
+  void Drop(Link& l, const Status& why);
+
+  // Dissemination.
+  void Accepted(const Announcement& a, const Announcement* original);
+  void Forward(const Announcement& a, const Announcement* original, std::optional<LinkId> from,
+               std::uint32_t hops, Millis now);
+  void Remember(Link& l, std::uint64_t short_id, const Id& id);
+  std::uint64_t ShortId(const Link& l, const Id& id) const;
+  wire::Delivery DeliveryOf(const Announcement& a, const Announcement* original) const;
+  bool InScope(const Link& l, const Id& log_group);
+  void SendForkProof(const Id& author, const Id& group, std::uint64_t seq);
+
+  // Catch-up.
+  void SendDigest(Link& l);
+  void Stream(Link& l);
+
+  // Membership.
+  void MaintainActive(Millis now);
+  void AddKnown(const std::string& address, FoundBy how, Millis now, std::optional<Id> member);
+  void Persist(Millis now);
+  void LoadKnown();
+  void SendExchange(Link& l);
+  Link* FindLink(LinkId id);
+
+  Ingestor& ingestor_;
+  storage::Store& store_;
+  GossipTransport& transport_;
+  Id self_;
+  GossipOptions opts_;
+  LogIndex index_;
+  std::mt19937_64 rng_;
+  GossipCounters counters_;
+
+  std::map<LinkId, Link> links_;
+  std::unordered_map<Id, LinkId, IdHash> by_member_;
+  std::map<std::string, Known> passive_;          // by address
+  std::map<std::string, Millis> dialing_;         // address -> when dialled
+  std::unordered_map<Id, Millis, IdHash> bans_;   // member -> refused until
+  std::set<std::string> persisted_;
+  bool passive_dirty_ = false;
+  Millis last_persist_ = 0;
+  Millis now_ = 0;  // time of the event being handled
+
+  // Set while an IngestBatch for a link runs, so the accepted hook knows
+  // where the announcement came from.
+  std::optional<LinkId> ingest_from_;
+  std::uint32_t ingest_hops_ = 0;
+};
+
+}  // namespace praxis::node

@@ -1,0 +1,905 @@
+#include "praxis/node/gossip.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "praxis/crypto/crypto.h"
+#include "praxis/storage/keys.h"
+
+namespace praxis::node {
+
+using storage::Column;
+namespace keys = storage::keys;
+using K = IngestOutcome::Kind;
+
+namespace {
+
+constexpr std::size_t kSaltSize = 16;
+constexpr std::size_t kDigestGroupsPerFrame = 8'000;  // ~50 bytes each: frames stay < 1 MiB
+constexpr std::size_t kHeadsPerFrame = 8'000;         // ~80 bytes each
+constexpr std::size_t kIHavePerFrame = 4'096;
+constexpr std::size_t kStreamBatch = 64;   // log entries read per store scan while streaming
+constexpr std::size_t kExchangeSent = 16;  // addresses offered in one exchange
+constexpr std::size_t kMaxAddress = 255;
+constexpr std::size_t kMaxWantIds = 1'024;
+constexpr std::size_t kMaxWantsInFlight = 256;  // per link: dependency requests sent
+
+std::string Encode(const wire::PeerMessage& m) { return m.SerializeAsString(); }
+
+// HOST:PORT with a numeric port, short enough to store.
+bool PlausibleAddress(const std::string& a) {
+  if (a.empty() || a.size() > kMaxAddress) return false;
+  auto colon = a.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == a.size()) return false;
+  for (std::size_t i = colon + 1; i < a.size(); ++i)
+    if (a[i] < '0' || a[i] > '9') return false;
+  return a.size() - colon - 1 <= 5 && std::stoul(a.substr(colon + 1)) <= 65535;
+}
+
+std::string HostOf(const std::string& address) {
+  auto colon = address.rfind(':');
+  std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+  return host;
+}
+
+}  // namespace
+
+const char* FoundByName(FoundBy f) {
+  switch (f) {
+    case FoundBy::kSeed: return "seed";
+    case FoundBy::kLan: return "lan";
+    case FoundBy::kExchange: return "exchange";
+    case FoundBy::kInbound: return "inbound";
+    case FoundBy::kManual: return "manual";
+  }
+  return "?";
+}
+
+Result<std::unique_ptr<Gossip>> Gossip::Open(Ingestor& ingestor, storage::Store& store,
+                                             GossipTransport& transport, const Id& self,
+                                             GossipOptions opts, Millis now) {
+  auto index = LogIndex::Load(store);
+  if (!index) return Err(index.error());
+  std::unique_ptr<Gossip> g(
+      new Gossip(ingestor, store, transport, self, std::move(opts), std::move(*index)));
+  g->now_ = now;
+  g->last_persist_ = now;
+  g->LoadKnown();
+  return g;
+}
+
+Gossip::Gossip(Ingestor& ingestor, storage::Store& store, GossipTransport& transport,
+               const Id& self, GossipOptions opts, LogIndex index)
+    : ingestor_(ingestor),
+      store_(store),
+      transport_(transport),
+      self_(self),
+      opts_(std::move(opts)),
+      index_(std::move(index)),
+      rng_(opts_.rng_seed ? opts_.rng_seed : randombytes_random() * 0x100000001ull) {
+  ingestor_.set_on_accepted(
+      [this](const Announcement& a, const Announcement* original) { Accepted(a, original); });
+}
+
+Gossip::~Gossip() { ingestor_.set_on_accepted(nullptr); }
+
+// ---------------------------------------------------------------- links
+
+bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, bool inbound,
+                      const std::string& dialed, Millis now) {
+  now_ = now;
+  if (!dialed.empty()) dialing_.erase(dialed);
+  auto refuse = [&](const Status& why) {
+    ++counters_.refused_links;
+    spdlog::debug("refusing link to {} ({}): {}", member.Short(), remote, why.message());
+    transport_.Close(link, why);
+    return false;
+  };
+  if (member == self_) {
+    if (auto it = passive_.find(dialed); it != passive_.end()) it->second.permanent_failure = true;
+    return refuse(Status::InvalidArgument("that address is this node"));
+  }
+  if (Banned(member, now)) return refuse(Status::FailedPrecondition("refused for a while after bad input"));
+  if (by_member_.count(member)) return refuse(Status::AlreadyExists("already linked"));
+
+  Link l;
+  l.id = link;
+  l.member = member;
+  l.remote = remote;
+  l.inbound = inbound;
+  l.since = now;
+  l.last_received = now;
+  l.salt.resize(kSaltSize);
+  for (auto& c : l.salt) c = static_cast<char>(rng_());
+  if (!dialed.empty()) {
+    Known& k = passive_[dialed];
+    k.member = member;
+    k.backoff = 0;
+    k.next_try = 0;
+    l.dialable = dialed;
+    l.found = k.found;
+  }
+  if (inbound && links_.size() >= opts_.max_active) {
+    // Full: tell the dialler where else to go, then close (HyParView's
+    // answer to a join it cannot take).
+    wire::PeerMessage x;
+    auto* ex = x.mutable_exchange();
+    for (const auto& [addr, k] : passive_) {
+      if (ex->peers_size() >= static_cast<int>(kExchangeSent)) break;
+      if (k.permanent_failure || (k.member && *k.member == member)) continue;
+      auto* p = ex->add_peers();
+      p->set_address(addr);
+      if (k.member) p->set_member(k.member->Str());
+    }
+    transport_.Send(link, Encode(x));
+    wire::PeerMessage bye;
+    bye.mutable_bye()->set_reason("full");
+    transport_.Send(link, Encode(bye));
+    return refuse(Status::FailedPrecondition("no free slot"));
+  }
+  auto [it, _] = links_.emplace(link, std::move(l));
+  by_member_[member] = link;
+  spdlog::info("peer up {} {} ({})", member.Short(), remote, inbound ? "inbound" : "outbound");
+  SendHello(it->second);
+  SendDigest(it->second);
+  SendExchange(it->second);
+  return true;
+}
+
+void Gossip::OnLinkDown(LinkId link, Millis now) {
+  now_ = now;
+  auto it = links_.find(link);
+  if (it == links_.end()) return;
+  spdlog::info("peer down {}", it->second.member.Short());
+  by_member_.erase(it->second.member);
+  links_.erase(it);
+}
+
+void Gossip::OnDialFailed(const std::string& address, bool permanent, Millis now) {
+  now_ = now;
+  dialing_.erase(address);
+  auto it = passive_.find(address);
+  if (it == passive_.end()) return;
+  Known& k = it->second;
+  k.permanent_failure = k.permanent_failure || permanent;
+  k.backoff = std::clamp<Millis>(k.backoff * 2, opts_.backoff_min, opts_.backoff_max);
+  // Jitter keeps a crowd that lost the same seed from returning in step.
+  k.next_try = now + k.backoff / 2 + rng_() % (k.backoff / 2 + 1);
+}
+
+Gossip::Link* Gossip::FindLink(LinkId id) {
+  auto it = links_.find(id);
+  return it == links_.end() ? nullptr : &it->second;
+}
+
+void Gossip::Punish(Link& l, const std::string& why, Millis now) {
+  ++counters_.invalid;
+  spdlog::warn("peer {} ({}) sent bad input, refusing it for {} s: {}", l.member.Short(), l.remote,
+               opts_.ban_for / 1000, why);
+  if (bans_.size() >= opts_.max_bans) {
+    // Drop the ban that ends first: the table stays bounded under a flood of
+    // fresh identities.
+    auto first = std::min_element(bans_.begin(), bans_.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+    bans_.erase(first);
+  }
+  bans_[l.member] = now + opts_.ban_for;
+  Drop(l, Status::Protocol(why));
+}
+
+void Gossip::Drop(Link& l, const Status& why) {
+  // Forget the link before the transport hears of it: frames it still
+  // delivers from this link are ignored, and `l` is gone when this returns.
+  const LinkId id = l.id;
+  by_member_.erase(l.member);
+  links_.erase(id);
+  transport_.Close(id, why);
+}
+
+bool Gossip::Banned(const Id& member, Millis now) const {
+  auto it = bans_.find(member);
+  return it != bans_.end() && it->second > now;
+}
+
+// ---------------------------------------------------------------- frames
+
+void Gossip::Send(Link& l, const wire::PeerMessage& m) { transport_.Send(l.id, Encode(m)); }
+
+void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
+  now_ = now;
+  Link* l = FindLink(link);
+  if (!l) return;
+  l->last_received = now;
+  l->ping_sent = 0;
+  wire::PeerMessage m;
+  if (!m.ParseFromArray(frame.data(), static_cast<int>(frame.size())))
+    return Punish(*l, "peer message does not parse", now);
+  switch (m.msg_case()) {
+    case wire::PeerMessage::kHello: return OnHello(*l, m.hello(), now);
+    case wire::PeerMessage::kDigest: return OnDigest(*l, m.digest());
+    case wire::PeerMessage::kHeads: return OnHeads(*l, m.heads(), now);
+    case wire::PeerMessage::kDelivery: return OnDelivery(*l, m.delivery(), now);
+    case wire::PeerMessage::kIhave: return OnIHave(*l, m.ihave(), now);
+    case wire::PeerMessage::kGraft: return OnGraft(*l, m.graft());
+    case wire::PeerMessage::kPrune: l->eager = false; return;
+    case wire::PeerMessage::kWant: return OnWant(*l, m.want());
+    case wire::PeerMessage::kExchange: return OnExchange(*l, m.exchange(), now);
+    case wire::PeerMessage::kFork: return OnForkProof(*l, m.fork(), now);
+    case wire::PeerMessage::kPing: {
+      wire::PeerMessage pong;
+      pong.mutable_pong()->set_nonce(m.ping().nonce());
+      return Send(*l, pong);
+    }
+    case wire::PeerMessage::kPong: return;  // last_received already moved
+    case wire::PeerMessage::kBye:
+      spdlog::debug("peer {} says bye: {}", l->member.Short(), m.bye().reason().substr(0, 200));
+      return;
+    default:
+      // A newer peer's message type: counted and skipped (DESIGN §4).
+      ++counters_.unknown_frames;
+      return;
+  }
+}
+
+void Gossip::SendHello(Link& l) {
+  wire::PeerMessage m;
+  auto* h = m.mutable_hello();
+  h->set_listen_port(opts_.listen_port);
+  h->set_advertise(opts_.advertise);
+  h->set_link_salt(l.salt);
+  h->set_role(opts_.seed ? 1 : 0);
+  Send(l, m);
+}
+
+void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
+  if (l.hello_received) return Punish(l, "second hello", now);
+  if (h.link_salt().size() != kSaltSize) return Punish(l, "hello salt is not 16 bytes", now);
+  if (h.listen_port() > 65535) return Punish(l, "hello listen port out of range", now);
+  l.hello_received = true;
+  // Both salts key the link's short ids: neither side alone chooses them, so
+  // nobody can grind announcements whose short ids collide on a link.
+  const std::string& a = std::min(l.salt, h.link_salt());
+  const std::string& b = std::max(l.salt, h.link_salt());
+  Id key = crypto::Blake2b256("praxis/short-id/v1\0" + a + b);
+  std::memcpy(l.short_key.data(), key.bytes.data(), l.short_key.size());
+  l.short_key_ready = true;
+  std::string dialable;
+  if (!h.advertise().empty() && PlausibleAddress(h.advertise()))
+    dialable = h.advertise();
+  else if (h.listen_port() != 0)
+    dialable = HostOf(l.remote) + ":" + std::to_string(h.listen_port());
+  if (!dialable.empty() && l.dialable.empty()) {
+    l.dialable = dialable;
+    AddKnown(dialable, l.inbound ? FoundBy::kInbound : l.found, now, l.member);
+  }
+}
+
+void Gossip::SendExchange(Link& l) {
+  wire::PeerMessage m;
+  auto* ex = m.mutable_exchange();
+  // Linked peers first (known to be up), then a random part of the passive set.
+  for (const auto& [id, other] : links_) {
+    if (ex->peers_size() >= static_cast<int>(kExchangeSent) / 2) break;
+    if (id == l.id || other.dialable.empty()) continue;
+    auto* p = ex->add_peers();
+    p->set_member(other.member.Str());
+    p->set_address(other.dialable);
+  }
+  std::vector<const std::pair<const std::string, Known>*> pool;
+  for (const auto& e : passive_)
+    if (!e.second.permanent_failure && !(e.second.member && *e.second.member == l.member))
+      pool.push_back(&e);
+  std::shuffle(pool.begin(), pool.end(), rng_);
+  for (const auto* e : pool) {
+    if (ex->peers_size() >= static_cast<int>(kExchangeSent)) break;
+    auto* p = ex->add_peers();
+    p->set_address(e->first);
+    if (e->second.member) p->set_member(e->second.member->Str());
+  }
+  if (ex->peers_size() > 0) Send(l, m);
+}
+
+void Gossip::OnExchange(Link& l, const wire::PeerExchange& x, Millis now) {
+  std::size_t taken = 0;
+  for (const auto& p : x.peers()) {
+    if (taken >= opts_.max_exchange) break;  // the rest is ignored, not punished
+    if (!PlausibleAddress(p.address())) continue;
+    std::optional<Id> member;
+    if (auto m = Id::FromBytes(p.member())) {
+      if (*m == self_) continue;
+      member = *m;
+    }
+    AddKnown(p.address(), FoundBy::kExchange, now, member);
+    ++taken;
+  }
+  (void)l;
+}
+
+// ---------------------------------------------------------------- dissemination
+
+bool Gossip::InScope(const Link& l, const Id& log_group) {
+  // Invite-only groups replicate among their members only (DESIGN §4).
+  const GroupState* g = ingestor_.Group(log_group);
+  if (!g || !g->genesis.invite_only()) return true;
+  if (l.member == g->creator) return true;
+  auto head = ingestor_.Head(l.member, log_group);
+  return head && head->member;
+}
+
+std::uint64_t Gossip::ShortId(const Link& l, const Id& id) const {
+  std::uint64_t out;
+  crypto_shorthash(reinterpret_cast<unsigned char*>(&out), id.bytes.data(), id.bytes.size(),
+                   l.short_key.data());
+  return out;
+}
+
+void Gossip::Remember(Link& l, std::uint64_t short_id, const Id& id) {
+  if (!l.shorts.emplace(short_id, id).second) return;
+  l.shorts_order.push_back(short_id);
+  if (l.shorts_order.size() > opts_.short_window) {
+    l.shorts.erase(l.shorts_order.front());
+    l.shorts_order.pop_front();
+  }
+}
+
+wire::Delivery Gossip::DeliveryOf(const Announcement& a, const Announcement* original) const {
+  wire::Delivery d;
+  d.set_envelope(a.envelope);
+  if (original) {
+    d.set_original(original->envelope);
+  } else if (a.kind == wire::KIND_REPUBLISH) {
+    wire::Republish r;
+    if (r.ParseFromString(a.body))
+      if (auto oid = Id::FromBytes(r.original()))
+        if (auto o = ingestor_.Find(*oid); o && *o) d.set_original((*o)->envelope);
+  }
+  return d;
+}
+
+void Gossip::OnOwn(const Announcement& a, const Announcement* original, Millis now) {
+  now_ = now;
+  index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
+  Forward(a, original, std::nullopt, 0, now);
+}
+
+void Gossip::Accepted(const Announcement& a, const Announcement* original) {
+  index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
+  if (ingest_from_) {
+    ++counters_.delivered;
+    counters_.hops_total += ingest_hops_;
+  }
+  Forward(a, original, ingest_from_, ingest_hops_, now_);
+}
+
+void Gossip::Forward(const Announcement& a, const Announcement* original,
+                     std::optional<LinkId> from, std::uint32_t hops, Millis now) {
+  const Id group = a.LogGroup();
+  std::string frame;  // encoded once, sent to every eager link
+  for (auto& [id, l] : links_) {
+    if (!l.short_key_ready) {
+      // No hello yet: no short ids either; the link is still eager.
+      if (id == from || !InScope(l, group)) continue;
+    }
+    const std::uint64_t sid = l.short_key_ready ? ShortId(l, a.id) : 0;
+    if (l.short_key_ready) {
+      Remember(l, sid, a.id);
+      l.missing.erase(sid);
+    }
+    if (id == from || !InScope(l, group)) continue;
+    if (l.eager) {
+      if (frame.empty()) {
+        wire::PeerMessage m;
+        *m.mutable_delivery() = DeliveryOf(a, original);
+        m.mutable_delivery()->set_hops(hops);
+        frame = Encode(m);
+      }
+      transport_.Send(id, frame);
+      ++counters_.pushes_sent;
+    } else if (l.short_key_ready) {
+      if (l.ihave_queue.empty()) l.ihave_due = now + opts_.ihave_delay;
+      l.ihave_queue.push_back(sid);
+    }
+  }
+}
+
+void Gossip::OnDelivery(Link& l, const wire::Delivery& d, Millis now) {
+  if (d.reply() && l.wants_in_flight) --l.wants_in_flight;
+  RawDelivery raw{d.envelope(), d.original()};
+  ingest_from_ = l.id;
+  ingest_hops_ = d.hops() + 1;
+  auto outcomes = ingestor_.IngestBatch({&raw, 1}, storage::Durability::kWal);
+  ingest_from_.reset();
+  const IngestOutcome& o = outcomes.front();
+  switch (o.kind) {
+    case K::kAccepted:
+      break;  // forwarded by the accepted hook
+    case K::kDuplicate:
+      ++counters_.duplicates;
+      if (l.short_key_ready) Remember(l, ShortId(l, o.id), o.id);
+      if (!d.reply() && l.eager) {
+        // Plumtree: a second eager copy means a cycle in the tree.
+        l.eager = false;
+        wire::PeerMessage m;
+        m.mutable_prune();
+        Send(l, m);
+        ++counters_.prunes_sent;
+      }
+      break;
+    case K::kInvalid:
+      return Punish(l, "invalid announcement: " + o.reason, now);
+    case K::kDeferred: {
+      ++counters_.deferred;
+      if (!o.waiting_for || l.wants_in_flight >= kMaxWantsInFlight) break;
+      ++l.wants_in_flight;
+      wire::PeerMessage m;
+      auto* want = m.mutable_want();
+      want->add_ids(o.waiting_for->Str());
+      if (auto parsed = ParseAnnouncement(d.envelope())) {
+        auto head = ingestor_.Head(parsed->author, parsed->LogGroup());
+        auto* after = want->add_after();
+        after->set_author(parsed->author.Str());
+        after->set_log_group(parsed->LogGroup().Str());
+        after->set_seq(head ? head->seq : 0);
+      }
+      Send(l, m);
+      break;
+    }
+    case K::kOutOfScope:
+      ++counters_.out_of_scope;
+      break;
+    case K::kFork: {
+      ++counters_.forks;
+      if (auto parsed = ParseAnnouncement(d.envelope())) {
+        spdlog::warn("fork: {} signed two announcements at seq {} (log frozen)",
+                     parsed->author.Short(), parsed->seq);
+        index_.Freeze(parsed->author, parsed->LogGroup());
+        SendForkProof(parsed->author, parsed->LogGroup(), parsed->seq);
+      }
+      break;
+    }
+  }
+}
+
+void Gossip::SendForkProof(const Id& author, const Id& group, std::uint64_t seq) {
+  auto proof = store_.Get(Column::kForks, keys::Log(author, group, seq));
+  if (!proof || !*proof) return;
+  wire::PeerMessage m;
+  if (!m.mutable_fork()->ParseFromString(**proof)) return;
+  std::string frame = Encode(m);
+  for (auto& [id, l] : links_)
+    if (InScope(l, group)) transport_.Send(id, frame);
+}
+
+void Gossip::OnForkProof(Link& l, const wire::ForkProof& p, Millis now) {
+  // The ingestor judges the two envelopes like any others: the second one of
+  // a true fork comes out as kFork, and a forged "proof" as invalid.
+  std::array<RawDelivery, 2> raw{RawDelivery{p.first(), ""}, RawDelivery{p.second(), ""}};
+  ingest_from_ = l.id;
+  ingest_hops_ = 0;
+  auto outcomes = ingestor_.IngestBatch(raw, storage::Durability::kWal);
+  ingest_from_.reset();
+  for (const auto& o : outcomes) {
+    if (o.kind == K::kInvalid) return Punish(l, "invalid fork proof: " + o.reason, now);
+    if (o.kind == K::kFork) {
+      ++counters_.forks;
+      if (auto parsed = ParseAnnouncement(p.second())) {
+        index_.Freeze(parsed->author, parsed->LogGroup());
+        SendForkProof(parsed->author, parsed->LogGroup(), parsed->seq);
+      }
+    }
+  }
+}
+
+void Gossip::OnIHave(Link& l, const wire::IHave& m, Millis now) {
+  if (!l.short_key_ready) return;
+  for (std::uint64_t sid : m.short_ids()) {
+    if (l.shorts.count(sid) || l.missing.count(sid)) continue;
+    if (l.missing_order.size() >= opts_.max_missing_per_link) break;
+    l.missing.emplace(sid, now + opts_.graft_timeout);
+    l.missing_order.emplace_back(now + opts_.graft_timeout, sid);
+  }
+}
+
+void Gossip::OnGraft(Link& l, const wire::Graft& m) {
+  l.eager = true;
+  for (std::uint64_t sid : m.short_ids()) {
+    auto it = l.shorts.find(sid);
+    if (it == l.shorts.end()) continue;
+    auto a = ingestor_.Find(it->second);
+    if (!a || !*a) continue;
+    wire::PeerMessage reply;
+    *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
+    reply.mutable_delivery()->set_reply(true);
+    Send(l, reply);
+    ++counters_.replies_sent;
+  }
+}
+
+void Gossip::OnWant(Link& l, const wire::Want& w) {
+  std::size_t n = 0;
+  for (const auto& id_bytes : w.ids()) {
+    if (++n > kMaxWantIds) break;
+    auto id = Id::FromBytes(id_bytes);
+    if (!id || !ingestor_.Held(*id)) continue;
+    auto a = ingestor_.Find(*id);
+    if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
+    wire::PeerMessage reply;
+    *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
+    reply.mutable_delivery()->set_reply(true);
+    Send(l, reply);
+    ++counters_.replies_sent;
+  }
+  for (const auto& pos : w.after()) {
+    auto author = Id::FromBytes(pos.author());
+    auto group = Id::FromBytes(pos.log_group());
+    if (!author || !group || !InScope(l, *group)) continue;
+    const LogIndex::Group* g = index_.Find(*group);
+    if (!g) continue;
+    auto it = g->logs.find(*author);
+    if (it == g->logs.end() || it->second.seq <= pos.seq()) continue;
+    if (l.cursors.size() >= opts_.max_cursors_per_link) break;
+    l.cursors.push_back({*author, *group, pos.seq() + 1, it->second.seq});
+  }
+  Stream(l);
+}
+
+// ---------------------------------------------------------------- catch-up
+
+void Gossip::SendDigest(Link& l) {
+  wire::PeerMessage m;
+  auto flush = [&] {
+    Send(l, m);
+    m.mutable_digest()->clear_groups();
+  };
+  m.mutable_digest();  // an empty digest still says "I hold nothing"
+  for (const auto& [group, g] : index_.groups()) {
+    if (!InScope(l, group)) continue;
+    auto* e = m.mutable_digest()->add_groups();
+    e->set_group(group.Str());
+    e->set_fingerprint(g.fingerprint);
+    e->set_logs(static_cast<std::uint32_t>(g.logs.size()));
+    if (m.digest().groups_size() >= static_cast<int>(kDigestGroupsPerFrame)) flush();
+  }
+  if (m.digest().groups_size() > 0 || index_.groups().empty()) flush();
+}
+
+void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
+  std::unordered_set<Id, IdHash> theirs;
+  for (const auto& e : d.groups()) {
+    auto group = Id::FromBytes(e.group());
+    if (!group) continue;
+    theirs.insert(*group);
+    if (e.fingerprint() == index_.Fingerprint(*group) || !InScope(l, *group)) continue;
+    // Differ: tell them our heads; each side then streams what the other lacks.
+    wire::PeerMessage m;
+    auto* h = m.mutable_heads();
+    h->set_group(group->Str());
+    if (const LogIndex::Group* g = index_.Find(*group)) {
+      for (const auto& [author, head] : g->logs) {
+        auto* e2 = h->add_logs();
+        e2->set_author(author.Str());
+        e2->set_seq(head.seq);
+        e2->set_head(head.head.Str());
+        e2->set_frozen(head.frozen);
+        if (h->logs_size() >= static_cast<int>(kHeadsPerFrame)) {
+          Send(l, m);
+          h->clear_logs();
+        }
+      }
+    }
+    Send(l, m);
+  }
+  // Groups they hold nothing of: as if they had sent empty heads. (The
+  // digest may span several frames; a group named in a later frame is then
+  // streamed twice at worst, and the receiver drops the duplicates.)
+  if (d.groups_size() < static_cast<int>(kDigestGroupsPerFrame)) {
+    for (const auto& [group, g] : index_.groups()) {
+      if (theirs.count(group) || !InScope(l, group)) continue;
+      wire::GroupHeads empty;
+      empty.set_group(group.Str());
+      OnHeads(l, empty, now_);
+    }
+  }
+}
+
+void Gossip::OnHeads(Link& l, const wire::GroupHeads& h, Millis now) {
+  auto group = Id::FromBytes(h.group());
+  if (!group) return Punish(l, "heads for a malformed group id", now);
+  const LogIndex::Group* mine = index_.Find(*group);
+  if (!mine || !InScope(l, *group)) return;
+  std::unordered_map<Id, const wire::LogHeadEntry*, IdHash> theirs;
+  for (const auto& e : h.logs())
+    if (auto author = Id::FromBytes(e.author())) theirs[*author] = &e;
+  const GroupState* gs = ingestor_.Group(*group);
+  std::vector<Cursor> cursors;
+  for (const auto& [author, head] : mine->logs) {
+    auto it = theirs.find(author);
+    const std::uint64_t their_seq = it == theirs.end() ? 0 : it->second->seq();
+    if (head.seq > their_seq) {
+      Cursor c{author, *group, their_seq + 1, head.seq};
+      // The genesis opens its creator's log: stream that log first so the
+      // rest of the group is not deferred waiting for it.
+      if (gs && author == gs->creator)
+        cursors.insert(cursors.begin(), c);
+      else
+        cursors.push_back(c);
+    } else if (head.seq == their_seq && it != theirs.end() &&
+               it->second->head() != head.head.View()) {
+      // Same seq, another id: one of us holds a fork's other branch. Send
+      // ours; their ingestor turns it into a proof.
+      if (auto a = ingestor_.Find(head.head); a && *a) {
+        wire::PeerMessage m;
+        *m.mutable_delivery() = DeliveryOf(**a, nullptr);
+        m.mutable_delivery()->set_reply(true);
+        Send(l, m);
+      }
+    }
+    if (head.frozen && it != theirs.end() && !it->second->frozen()) {
+      // They have not seen the fork: send the proof itself.
+      std::string prefix = keys::LogPrefix(author, *group);
+      (void)store_.Scan(Column::kForks, prefix, [&](std::string_view, std::string_view v) {
+        wire::PeerMessage m;
+        if (m.mutable_fork()->ParseFromArray(v.data(), static_cast<int>(v.size()))) Send(l, m);
+        return false;
+      });
+    }
+  }
+  for (auto& c : cursors) {
+    if (l.cursors.size() >= opts_.max_cursors_per_link) break;
+    l.cursors.push_back(std::move(c));
+  }
+  Stream(l);
+}
+
+void Gossip::Stream(Link& l) {
+  while (!l.cursors.empty() && transport_.Backlog(l.id) < opts_.catchup_backlog) {
+    Cursor& c = l.cursors.front();
+    std::vector<Id> ids;
+    std::uint64_t last_seq = c.next;
+    (void)store_.Scan(
+        Column::kLogs, keys::LogPrefix(c.author, c.group),
+        [&](std::string_view k, std::string_view v) {
+          last_seq = keys::LogSeq(k);
+          if (last_seq > c.last) return false;
+          if (auto id = Id::FromBytes(v.substr(0, 32))) ids.push_back(*id);
+          return ids.size() < kStreamBatch;
+        },
+        keys::Log(c.author, c.group, c.next));
+    for (const Id& id : ids) {
+      auto a = ingestor_.Find(id);
+      if (!a || !*a) continue;
+      wire::PeerMessage m;
+      *m.mutable_delivery() = DeliveryOf(**a, nullptr);
+      m.mutable_delivery()->set_reply(true);
+      Send(l, m);
+      ++counters_.replies_sent;
+      c.next = (*a)->seq + 1;
+    }
+    if (ids.size() < kStreamBatch || c.next > c.last) l.cursors.pop_front();
+  }
+}
+
+void Gossip::OnDrained(LinkId link, Millis now) {
+  now_ = now;
+  if (Link* l = FindLink(link)) Stream(*l);
+}
+
+// ---------------------------------------------------------------- membership
+
+void Gossip::AddAddress(const std::string& address, FoundBy how, Millis now,
+                        std::optional<Id> member) {
+  now_ = now;
+  AddKnown(address, how, now, member);
+  if (how == FoundBy::kSeed || how == FoundBy::kManual) {
+    // Asked for by the operator: try now, whatever the backoff said.
+    Known& k = passive_[address];
+    k.next_try = now;
+    k.permanent_failure = false;
+  }
+}
+
+void Gossip::AddKnown(const std::string& address, FoundBy how, Millis now,
+                      std::optional<Id> member) {
+  if (!PlausibleAddress(address)) return;
+  (void)now;
+  auto it = passive_.find(address);
+  if (it != passive_.end()) {
+    if (member) it->second.member = member;
+    // Seeds stay seeds; otherwise the more specific source wins.
+    if (it->second.found != FoundBy::kSeed && how == FoundBy::kSeed) it->second.found = how;
+    return;
+  }
+  if (passive_.size() >= opts_.max_passive) {
+    // Evict a random entry that is neither a seed nor linked.
+    std::vector<std::string> evictable;
+    for (const auto& [addr, k] : passive_)
+      if (k.found != FoundBy::kSeed && !(k.member && by_member_.count(*k.member)))
+        evictable.push_back(addr);
+    if (evictable.empty()) return;
+    passive_.erase(evictable[rng_() % evictable.size()]);
+  }
+  Known k;
+  k.member = member;
+  k.found = how;
+  passive_.emplace(address, k);
+  passive_dirty_ = true;
+}
+
+void Gossip::MaintainActive(Millis now) {
+  if (links_.size() + dialing_.size() >= opts_.active_target) return;
+  std::vector<const std::string*> candidates;
+  for (const auto& [addr, k] : passive_) {
+    if (k.permanent_failure || k.next_try > now || dialing_.count(addr)) continue;
+    if (k.member && (*k.member == self_ || by_member_.count(*k.member) || Banned(*k.member, now)))
+      continue;
+    candidates.push_back(&addr);
+  }
+  std::shuffle(candidates.begin(), candidates.end(), rng_);
+  for (const std::string* addr : candidates) {
+    if (links_.size() + dialing_.size() >= opts_.active_target ||
+        dialing_.size() >= opts_.max_dialing)
+      break;
+    dialing_[*addr] = now;
+    Known& k = passive_[*addr];
+    // Until it answers, treat it as failing: a dial that never reports back
+    // (a transport bug) cannot pin the address forever.
+    k.next_try = now + std::max(k.backoff, opts_.backoff_min);
+    transport_.Dial(*addr);
+  }
+}
+
+void Gossip::Wake(Millis now) {
+  now_ = now;
+  spdlog::info("clock jumped (the machine slept?): reconnecting now");
+  for (auto& [addr, k] : passive_) {
+    k.next_try = now;
+    k.backoff = 0;
+  }
+  for (auto& [id, l] : links_) {
+    wire::PeerMessage m;
+    m.mutable_ping()->set_nonce(rng_());
+    Send(l, m);
+    l.ping_sent = now;
+  }
+}
+
+void Gossip::Tick(Millis now) {
+  now_ = now;
+  std::vector<std::pair<LinkId, Status>> to_close;
+  for (auto& [id, l] : links_) {
+    // Idle: ping, then give up exactly at the deadline.
+    if (now >= l.last_received + opts_.idle_timeout) {
+      to_close.emplace_back(id, Status::TimedOut("idle timeout"));
+      continue;
+    }
+    if (now >= l.last_received + opts_.ping_after && !l.ping_sent) {
+      wire::PeerMessage m;
+      m.mutable_ping()->set_nonce(rng_());
+      Send(l, m);
+      l.ping_sent = now;
+    }
+    // Lazy advertisements, batched.
+    if (!l.ihave_queue.empty() && now >= l.ihave_due) {
+      for (std::size_t i = 0; i < l.ihave_queue.size(); i += kIHavePerFrame) {
+        wire::PeerMessage m;
+        auto* ids = m.mutable_ihave()->mutable_short_ids();
+        std::size_t end = std::min(l.ihave_queue.size(), i + kIHavePerFrame);
+        ids->Add(l.ihave_queue.begin() + static_cast<std::ptrdiff_t>(i),
+                 l.ihave_queue.begin() + static_cast<std::ptrdiff_t>(end));
+        counters_.ihave_ids_sent += end - i;
+        Send(l, m);
+      }
+      l.ihave_queue.clear();
+    }
+    // Tree repair: what was advertised and has not arrived is grafted.
+    wire::PeerMessage graft;
+    while (!l.missing_order.empty() && l.missing_order.front().first <= now) {
+      auto [deadline, sid] = l.missing_order.front();
+      l.missing_order.pop_front();
+      auto it = l.missing.find(sid);
+      if (it == l.missing.end() || it->second != deadline) continue;  // arrived meanwhile
+      graft.mutable_graft()->add_short_ids(sid);
+      l.missing.erase(it);
+    }
+    if (graft.has_graft()) {
+      l.eager = true;
+      counters_.grafts_sent += graft.graft().short_ids_size();
+      Send(l, graft);
+    }
+  }
+  for (auto& [id, why] : to_close) {
+    spdlog::info("closing idle link to {}", links_.at(id).member.Short());
+    Drop(links_.at(id), why);
+  }
+  MaintainActive(now);
+  if (passive_dirty_ && now >= last_persist_ + opts_.persist_every) Persist(now);
+}
+
+Millis Gossip::NextDeadline() const {
+  Millis next = ~Millis{0};
+  for (const auto& [id, l] : links_) {
+    next = std::min(next, l.last_received + opts_.idle_timeout);
+    if (!l.ping_sent) next = std::min(next, l.last_received + opts_.ping_after);
+    if (!l.ihave_queue.empty()) next = std::min(next, l.ihave_due);
+    for (const auto& [deadline, sid] : l.missing_order) {
+      if (auto it = l.missing.find(sid); it != l.missing.end() && it->second == deadline) {
+        next = std::min(next, deadline);
+        break;
+      }
+    }
+  }
+  if (links_.size() + dialing_.size() < opts_.active_target)
+    for (const auto& [addr, k] : passive_)
+      if (!k.permanent_failure && !dialing_.count(addr) &&
+          !(k.member && (by_member_.count(*k.member) || *k.member == self_)))
+        next = std::min(next, k.next_try);
+  if (passive_dirty_) next = std::min(next, last_persist_ + opts_.persist_every);
+  return next;
+}
+
+// Known addresses survive restarts: kPeers maps address -> found-by byte and
+// the member id when known.
+void Gossip::LoadKnown() {
+  (void)store_.Scan(Column::kPeers, "", [&](std::string_view k, std::string_view v) {
+    std::string address(k);
+    if (!PlausibleAddress(address) || v.empty()) return true;
+    Known known;
+    known.found = static_cast<FoundBy>(std::min<int>(v[0], static_cast<int>(FoundBy::kManual)));
+    if (v.size() == 33) known.member = Id::FromBytes(v.substr(1));
+    passive_.emplace(address, known);
+    persisted_.insert(address);
+    return passive_.size() < opts_.max_passive;
+  });
+}
+
+void Gossip::Persist(Millis now) {
+  storage::WriteSet ws;
+  for (const auto& [addr, k] : passive_) {
+    std::string v(1, static_cast<char>(k.found));
+    if (k.member) v += k.member->Str();
+    ws.Put(Column::kPeers, addr, v);
+  }
+  for (const auto& addr : persisted_)
+    if (!passive_.count(addr)) ws.Delete(Column::kPeers, addr);
+  if (Status s = store_.Write(ws, storage::Durability::kWal); !s.ok()) {
+    spdlog::warn("cannot save known peers: {}", s.message());
+    return;
+  }
+  persisted_.clear();
+  for (const auto& [addr, k] : passive_) persisted_.insert(addr);
+  passive_dirty_ = false;
+  last_persist_ = now;
+}
+
+// ---------------------------------------------------------------- introspection
+
+std::vector<LinkInfo> Gossip::Links() const {
+  std::vector<LinkInfo> out;
+  for (const auto& [id, l] : links_)
+    out.push_back({id, l.member, l.dialable.empty() ? l.remote : l.dialable, l.inbound,
+                   l.inbound ? FoundBy::kInbound : l.found, l.since, l.eager});
+  return out;
+}
+
+std::size_t Gossip::eager_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(links_.begin(), links_.end(), [](const auto& e) { return e.second.eager; }));
+}
+
+bool Gossip::IsEager(LinkId link) const {
+  auto it = links_.find(link);
+  return it != links_.end() && it->second.eager;
+}
+
+std::size_t Gossip::max_link_table() const {
+  std::size_t m = 0;
+  for (const auto& [id, l] : links_)
+    m = std::max({m, l.shorts.size(), l.missing_order.size(), l.cursors.size(),
+                  l.ihave_queue.size()});
+  return m;
+}
+
+}  // namespace praxis::node
