@@ -67,6 +67,7 @@ Result<std::unique_ptr<Gossip>> Gossip::Open(Ingestor& ingestor, storage::Store&
       new Gossip(ingestor, store, transport, self, std::move(opts), std::move(*index)));
   g->now_ = now;
   g->last_persist_ = now;
+  g->next_shuffle_ = now + g->opts_.shuffle_every;
   g->LoadKnown();
   return g;
 }
@@ -728,15 +729,21 @@ void Gossip::AddKnown(const std::string& address, FoundBy how, Millis now,
   passive_dirty_ = true;
 }
 
+bool Gossip::WantsDials() const {
+  return links_.size() + dialing_.size() < opts_.active_target &&
+         dialing_.size() < opts_.max_dialing;
+}
+
+bool Gossip::Dialable(const std::string& address, const Known& k, Millis now) const {
+  if (k.permanent_failure || dialing_.count(address)) return false;
+  return !(k.member && (*k.member == self_ || by_member_.count(*k.member) || Banned(*k.member, now)));
+}
+
 void Gossip::MaintainActive(Millis now) {
-  if (links_.size() + dialing_.size() >= opts_.active_target) return;
+  if (!WantsDials()) return;
   std::vector<const std::string*> candidates;
-  for (const auto& [addr, k] : passive_) {
-    if (k.permanent_failure || k.next_try > now || dialing_.count(addr)) continue;
-    if (k.member && (*k.member == self_ || by_member_.count(*k.member) || Banned(*k.member, now)))
-      continue;
-    candidates.push_back(&addr);
-  }
+  for (const auto& [addr, k] : passive_)
+    if (k.next_try <= now && Dialable(addr, k, now)) candidates.push_back(&addr);
   std::shuffle(candidates.begin(), candidates.end(), rng_);
   for (const std::string* addr : candidates) {
     if (links_.size() + dialing_.size() >= opts_.active_target ||
@@ -815,6 +822,16 @@ void Gossip::Tick(Millis now) {
     Drop(links_.at(id), why);
   }
   MaintainActive(now);
+  if (now >= next_shuffle_) {
+    // Keeps passive sets fresh: addresses learnt at connect time age, and
+    // nodes that joined later are heard of only this way.
+    next_shuffle_ = now + opts_.shuffle_every;
+    if (!links_.empty()) {
+      auto it = links_.begin();
+      std::advance(it, static_cast<std::ptrdiff_t>(rng_() % links_.size()));
+      SendExchange(it->second);
+    }
+  }
   if (passive_dirty_ && now >= last_persist_ + opts_.persist_every) Persist(now);
 }
 
@@ -831,12 +848,11 @@ Millis Gossip::NextDeadline() const {
       }
     }
   }
-  if (links_.size() + dialing_.size() < opts_.active_target)
+  if (WantsDials())
     for (const auto& [addr, k] : passive_)
-      if (!k.permanent_failure && !dialing_.count(addr) &&
-          !(k.member && (by_member_.count(*k.member) || *k.member == self_)))
-        next = std::min(next, k.next_try);
+      if (Dialable(addr, k, now_)) next = std::min(next, std::max(k.next_try, now_));
   if (passive_dirty_) next = std::min(next, last_persist_ + opts_.persist_every);
+  if (!links_.empty()) next = std::min(next, next_shuffle_);
   return next;
 }
 
@@ -864,6 +880,7 @@ void Gossip::Persist(Millis now) {
   }
   for (const auto& addr : persisted_)
     if (!passive_.count(addr)) ws.Delete(Column::kPeers, addr);
+  last_persist_ = now;  // a failed write is retried at the next period, not at once
   if (Status s = store_.Write(ws, storage::Durability::kWal); !s.ok()) {
     spdlog::warn("cannot save known peers: {}", s.message());
     return;
@@ -871,7 +888,6 @@ void Gossip::Persist(Millis now) {
   persisted_.clear();
   for (const auto& [addr, k] : passive_) persisted_.insert(addr);
   passive_dirty_ = false;
-  last_persist_ = now;
 }
 
 // ---------------------------------------------------------------- introspection

@@ -79,6 +79,7 @@ struct GossipOptions {
   Millis backoff_min = 1'000;
   Millis backoff_max = 5 * 60'000;
   Millis persist_every = 30'000;  // known addresses written at most this often
+  Millis shuffle_every = 30'000;  // peer exchange with one random link (HyParView's shuffle)
   std::size_t max_bans = 10'000;
   std::size_t max_missing_per_link = 8'192;  // advertised ids awaited
   std::size_t short_window = 16'384;         // recent ids whose short ids a link knows
@@ -244,6 +245,8 @@ class Gossip {
 
   // Membership.
   void MaintainActive(Millis now);
+  bool WantsDials() const;
+  bool Dialable(const std::string& address, const Known& k, Millis now) const;
   void AddKnown(const std::string& address, FoundBy how, Millis now, std::optional<Id> member);
   void Persist(Millis now);
   void LoadKnown();
@@ -267,6 +270,7 @@ class Gossip {
   std::set<std::string> persisted_;
   bool passive_dirty_ = false;
   Millis last_persist_ = 0;
+  Millis next_shuffle_ = 0;
   Millis now_ = 0;  // time of the event being handled
 
   // Set while an IngestBatch for a link runs, so the accepted hook knows
