@@ -13,6 +13,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libexpected-dev
   golang-github-flynn-noise-dev  # ships the published Noise test vectors (tests/unit/noise_test.cc)
+  iproute2  # `ip netns` for the LAN beacon test (tests/netns/); absent from minimal images
 )
 
 as_root() {
