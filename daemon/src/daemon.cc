@@ -16,6 +16,7 @@
 
 #include "praxis/crypto/sealed_key.h"
 #include "praxis/node/control_server.h"
+#include "praxis/net/lan_beacon.h"
 #include "praxis/node/data_dir.h"
 #include "praxis/node/node.h"
 #include "praxis/node/peer_manager.h"
@@ -105,7 +106,9 @@ Status RunDaemon(const DaemonOptions& opts) {
     hs.network_key = *net::NoisePskFromBytes(key_bytes);
     hs.clock_ms = node.NowMs();
   }
-  auto peers_or = PeerManager::Open(node, node.key(), hs);
+  PeerManagerOptions pm_opts;
+  pm_opts.gossip.advertise = opts.advertise;
+  auto peers_or = PeerManager::Open(node, node.key(), hs, pm_opts);
   if (!peers_or) return peers_or.error();
   PeerManager& peers = **peers_or;
   if (!opts.listen.empty()) {
@@ -119,6 +122,17 @@ Status RunDaemon(const DaemonOptions& opts) {
   // Seeds are dialled now and redialled with backoff whenever the active
   // set is short (host names are resolved anew on every try).
   for (const auto& seed : opts.seeds) peers.AddSeed(seed);
+  std::unique_ptr<net::LanBeacon> lan;
+  if (opts.lan) {
+    if (opts.listen.empty()) return Status::InvalidArgument("--lan needs --listen");
+    auto port = static_cast<std::uint16_t>(ParseHostPort(node.listen_address())->port());
+    lan = std::make_unique<net::LanBeacon>(
+        io.get_executor(), hs.network_key, node.member(), port,
+        [&peers](const Id& member, const tcp::endpoint& at) {
+          peers.AddLanPeer(Format(at), member);
+        });
+    PRAXIS_RETURN_IF_ERROR(lan->Start());
+  }
 
   ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
@@ -133,6 +147,7 @@ Status RunDaemon(const DaemonOptions& opts) {
     if (ec) return;
     spdlog::info("signal {}: stopping", sig);
     control.Stop();
+    if (lan) lan->Stop();
     peers.Close();
     // Acknowledged writes are already durable; wait for those in flight.
     node.Drain([&] { io.stop(); });

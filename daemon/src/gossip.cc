@@ -573,7 +573,11 @@ void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
     auto group = Id::FromBytes(e.group());
     if (!group) continue;
     theirs.insert(*group);
-    if (e.fingerprint() == index_.Fingerprint(*group) || !InScope(l, *group)) continue;
+    if (e.fingerprint() == index_.Fingerprint(*group)) {
+      if (own_hooks_.caught_up && index_.Find(*group)) own_hooks_.caught_up(*group);
+      continue;
+    }
+    if (!InScope(l, *group)) continue;
     // Differ: tell them our heads; each side then streams what the other lacks.
     wire::PeerMessage m;
     auto* h = m.mutable_heads();
@@ -601,7 +605,7 @@ void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
       if (theirs.count(group) || !InScope(l, group)) continue;
       wire::GroupHeads empty;
       empty.set_group(group.Str());
-      OnHeads(l, empty, now_);
+      OnHeads(l, empty, now_);  // also: they hold none of our log there
     }
   }
 }
@@ -614,6 +618,18 @@ void Gossip::OnHeads(Link& l, const wire::GroupHeads& h, Millis now) {
   std::unordered_map<Id, const wire::LogHeadEntry*, IdHash> theirs;
   for (const auto& e : h.logs())
     if (auto author = Id::FromBytes(e.author())) theirs[*author] = &e;
+  // Our own log as this peer holds it.
+  {
+    auto own = theirs.find(self_);
+    auto held = mine->logs.find(self_);
+    const std::uint64_t their_seq = own == theirs.end() ? 0 : own->second->seq();
+    const std::uint64_t our_seq = held == mine->logs.end() ? 0 : held->second.seq;
+    if (their_seq > our_seq) {
+      if (own_hooks_.ahead) own_hooks_.ahead(*group, their_seq);
+    } else if (own_hooks_.caught_up) {
+      own_hooks_.caught_up(*group);
+    }
+  }
   const GroupState* gs = ingestor_.Group(*group);
   std::vector<Cursor> cursors;
   for (const auto& [author, head] : mine->logs) {

@@ -12,7 +12,8 @@ namespace {
 // Fills unset options from a TOML file. Returns false (after printing one
 // line naming file, line and key) on an unknown key or a bad value.
 bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool data_dir_set,
-                 bool listen_set, bool log_level_set, bool seeds_set, bool network_key_set) {
+                 bool listen_set, bool log_level_set, bool seeds_set, bool network_key_set,
+                 bool lan_set, bool advertise_set) {
   toml::table t;
   try {
     t = toml::parse_file(path);
@@ -21,8 +22,8 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
                  std::string(e.description()).c_str());
     return false;
   }
-  static const std::set<std::string> kKnown = {"data_dir", "listen", "log_level", "seeds",
-                                               "network_key"};
+  static const std::set<std::string> kKnown = {"data_dir",    "listen", "log_level", "seeds",
+                                               "network_key", "lan",    "advertise"};
   for (auto&& [k, v] : t) {
     std::string key(k.str());
     if (!kKnown.count(key)) {
@@ -42,6 +43,15 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
         for (auto&& e : *arr) o.seeds.push_back(*e.value<std::string>());
       continue;
     }
+    if (key == "lan") {
+      if (!v.is_boolean()) {
+        std::fprintf(stderr, "praxisd: %s:%u: key 'lan' must be true or false\n", path.c_str(),
+                     v.source().begin.line);
+        return false;
+      }
+      if (!lan_set) o.lan = *v.value<bool>();
+      continue;
+    }
     if (!v.is_string()) {
       std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be a string\n", path.c_str(),
                    v.source().begin.line, key.c_str());
@@ -52,6 +62,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
     if (key == "listen" && !listen_set) o.listen = s;
     if (key == "log_level" && !log_level_set) o.log_level = s;
     if (key == "network_key" && !network_key_set) o.network_key = s;
+    if (key == "advertise" && !advertise_set) o.advertise = s;
   }
   return true;
 }
@@ -76,6 +87,12 @@ int main(int argc, char** argv) {
   auto* nk =
       app.add_option("--network-key", opts.network_key,
                      "64 hex digits: a private deployment's key (default: the public network)");
+  auto* lan = app.add_flag("--lan", opts.lan,
+                           "Find peers on the local network with a beacon sealed by the network "
+                           "key (UDP broadcast, port 7422; off by default)");
+  auto* adv = app.add_option("--advertise", opts.advertise,
+                             "HOST:PORT peers should dial to reach this node (behind NAT, on "
+                             "Kubernetes; default: the address they see and the listen port)");
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
@@ -83,7 +100,8 @@ int main(int argc, char** argv) {
                  "Read the import passphrase from this file (default: ask on the terminal)");
   CLI11_PARSE(app, argc, argv);
   if (!config.empty() && !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0,
-                                      ll->count() > 0, seeds->count() > 0, nk->count() > 0))
+                                      ll->count() > 0, seeds->count() > 0, nk->count() > 0,
+                                      lan->count() > 0, adv->count() > 0))
     return 1;
   try {
     praxis::Status s = praxis::node::RunDaemon(opts);

@@ -1,5 +1,7 @@
 #include "praxis/node/node.h"
 
+#include <spdlog/spdlog.h>
+
 #include <asio/post.hpp>
 #include <chrono>
 
@@ -24,7 +26,39 @@ Node::Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& st
   }
 }
 
+void Node::NoteCaughtUp(const Id& group) {
+  if (!imported_) return;
+  const std::string key = std::string(kCaughtUpPrefix) + group.Str();
+  auto held = store_.Get(storage::Column::kMeta, key);
+  if (!held || held->has_value()) return;
+  storage::WriteSet ws;
+  ws.Put(storage::Column::kMeta, key, "");
+  if (Status s = store_.Write(ws, storage::Durability::kWal); !s.ok())
+    spdlog::warn("cannot record catch-up of group {}: {}", group.Short(), s.message());
+}
+
+void Node::NoteOwnLogAhead(const Id& group, std::uint64_t seq) {
+  auto& known = own_ahead_[group];
+  if (seq <= known) return;
+  known = seq;
+  spdlog::warn(
+      "a peer holds this identity's posts in group {} up to seq {} that this node lacks: is "
+      "the identity in use on another machine? Posting there waits until they arrive.",
+      group.Short(), seq);
+}
+
 Status Node::MaySignInto(const Id& log_group) {
+  if (auto it = own_ahead_.find(log_group); it != own_ahead_.end()) {
+    auto head = ingestor_->Head(member(), log_group);
+    if (!head) return head.error();
+    if (head->seq < it->second)
+      return Status::FailedPrecondition(
+          "this identity has posts this node lacks in this group (a peer holds seq " +
+          std::to_string(it->second) + ", this node " + std::to_string(head->seq) +
+          "): in use on another machine? praxisd posts again once it holds them");
+    own_ahead_.erase(it);  // they arrived: this node holds all a peer showed
+    NoteCaughtUp(log_group);
+  }
   if (!imported_) return Status::OK();
   auto caught = store_.Get(storage::Column::kMeta, std::string(kCaughtUpPrefix) + log_group.Str());
   if (!caught) return caught.error();

@@ -16,6 +16,9 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
                         pm->Now());
   if (!g) return Err(g.error());
   pm->gossip_ = std::move(*g);
+  pm->gossip_->set_own_log_hooks(
+      {[&node](const Id& group) { node.NoteCaughtUp(group); },
+       [&node](const Id& group, std::uint64_t seq) { node.NoteOwnLogAhead(group, seq); }});
   node.set_on_durable([pm = pm.get()](const Announcement& a) {
     pm->gossip_->OnOwn(a, nullptr, pm->Now());
     pm->Arm();
@@ -77,6 +80,11 @@ void PeerManager::Connect(const std::string& host_port, std::function<void(Statu
 
 void PeerManager::AddSeed(const std::string& host_port) {
   gossip_->AddAddress(host_port, FoundBy::kSeed, Now());
+  Arm();
+}
+
+void PeerManager::AddLanPeer(const std::string& host_port, const Id& member) {
+  gossip_->AddAddress(host_port, FoundBy::kLan, Now(), member);
   Arm();
 }
 

@@ -15,6 +15,8 @@ struct DaemonOptions {
   std::string log_level = "info";
   std::vector<std::string> seeds;  // HOST:PORT peers dialled at start and whenever we have none
   std::string network_key;         // 64 hex digits; empty: the public network's built-in key
+  bool lan = false;                // LAN beacon (--lan)
+  std::string advertise;           // HOST:PORT told to peers instead of what they see
   std::string import_identity;  // a sealed export to start from (praxis identity export)
   std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
 };

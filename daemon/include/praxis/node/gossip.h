@@ -119,6 +119,17 @@ struct GossipCounters {
   std::uint64_t hops_total = 0;       // sum of hops of delivered announcements
 };
 
+// What the engine tells the node about the node's own logs (DESIGN §3: an
+// imported identity signs nothing in a group until its log there is caught
+// up; a peer showing more of our own log than we hold means the identity is
+// in use elsewhere).
+struct OwnLogHooks {
+  // A peer's view of this group holds nothing of our log that we lack.
+  std::function<void(const Id& group)> caught_up;
+  // A peer holds our own log in this group up to `seq`, beyond our head.
+  std::function<void(const Id& group, std::uint64_t seq)> ahead;
+};
+
 class Gossip {
  public:
   // Loads the log index and the persisted addresses. Installs itself as the
@@ -156,6 +167,7 @@ class Gossip {
   // The port this node listens on, told to peers in the hello (known only
   // once bound, which may come after Open).
   void set_listen_port(std::uint32_t port) { opts_.listen_port = port; }
+  void set_own_log_hooks(OwnLogHooks hooks) { own_hooks_ = std::move(hooks); }
   // The earliest time Tick has something to do.
   Millis NextDeadline() const;
 
@@ -275,6 +287,7 @@ class Gossip {
 
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.
+  OwnLogHooks own_hooks_;
   std::optional<LinkId> ingest_from_;
   std::uint32_t ingest_hops_ = 0;
 };

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "praxis/crypto/crypto.h"
 #include "praxis/node/announcement.h"
@@ -70,6 +71,11 @@ class Node {
   // caught up from peers (DESIGN §3), so a restored backup never forks.
   bool imported() const { return imported_; }
   Status MaySignInto(const Id& log_group);
+  // Reports from the network about this member's own logs (Gossip's
+  // OwnLogHooks): a peer holds nothing of ours in `group` that we lack; or
+  // it holds our log there up to `seq`, beyond what this node holds.
+  void NoteCaughtUp(const Id& group);
+  void NoteOwnLogAhead(const Id& group, std::uint64_t seq);
   Ingestor& ingestor() { return *ingestor_; }
   storage::Store& store() { return store_; }
   const NodeOptions& options() const { return opts_; }
@@ -95,6 +101,7 @@ class Node {
   NodeOptions opts_;
   std::string listen_;
   bool imported_ = false;
+  std::unordered_map<Id, std::uint64_t, IdHash> own_ahead_;  // group -> seq a peer holds
   std::function<void(const Announcement&)> on_durable_;
   // Guarded by the node thread.
   std::deque<Queued> queue_;

@@ -58,6 +58,8 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   void Connect(const std::string& host_port, std::function<void(Status)> done);
   // A seed: dialled, redialled with backoff while the active set is short.
   void AddSeed(const std::string& host_port);
+  // A node the LAN beacon heard (dialled when the active set is short).
+  void AddLanPeer(const std::string& host_port, const Id& member);
   void Close();  // stop listening and drop every peer
 
   std::vector<PeerInfo> Peers() const;
