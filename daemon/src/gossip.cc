@@ -567,69 +567,88 @@ void Gossip::SendDigest(Link& l) {
   if (m.digest().groups_size() > 0 || index_.groups().empty()) flush();
 }
 
+void Gossip::SendHeads(Link& l, const Id& group) {
+  l.heads_sent.insert(group);
+  wire::PeerMessage m;
+  auto* h = m.mutable_heads();
+  h->set_group(group.Str());
+  if (const LogIndex::Group* g = index_.Find(group)) {
+    for (const auto& [author, head] : g->logs) {
+      if (h->logs_size() >= static_cast<int>(kHeadsPerFrame)) {
+        h->set_partial(true);
+        Send(l, m);
+        h->clear_logs();
+      }
+      auto* e = h->add_logs();
+      e->set_author(author.Str());
+      e->set_seq(head.seq);
+      e->set_head(head.head.Str());
+      e->set_frozen(head.frozen);
+    }
+  }
+  h->set_partial(false);
+  Send(l, m);
+}
+
 void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
-  std::unordered_set<Id, IdHash> theirs;
   for (const auto& e : d.groups()) {
     auto group = Id::FromBytes(e.group());
     if (!group) continue;
-    theirs.insert(*group);
     if (e.fingerprint() == index_.Fingerprint(*group)) {
       if (own_hooks_.caught_up && index_.Find(*group)) own_hooks_.caught_up(*group);
       continue;
     }
-    if (!InScope(l, *group)) continue;
     // Differ: tell them our heads; each side then streams what the other lacks.
-    wire::PeerMessage m;
-    auto* h = m.mutable_heads();
-    h->set_group(group->Str());
-    if (const LogIndex::Group* g = index_.Find(*group)) {
-      for (const auto& [author, head] : g->logs) {
-        auto* e2 = h->add_logs();
-        e2->set_author(author.Str());
-        e2->set_seq(head.seq);
-        e2->set_head(head.head.Str());
-        e2->set_frozen(head.frozen);
-        if (h->logs_size() >= static_cast<int>(kHeadsPerFrame)) {
-          Send(l, m);
-          h->clear_logs();
-        }
-      }
-    }
-    Send(l, m);
+    if (InScope(l, *group)) SendHeads(l, *group);
   }
-  // Groups they hold nothing of: as if they had sent empty heads. (The
-  // digest may span several frames; a group named in a later frame is then
-  // streamed twice at worst, and the receiver drops the duplicates.)
-  if (d.groups_size() < static_cast<int>(kDigestGroupsPerFrame)) {
-    for (const auto& [group, g] : index_.groups()) {
-      if (theirs.count(group) || !InScope(l, group)) continue;
-      wire::GroupHeads empty;
-      empty.set_group(group.Str());
-      OnHeads(l, empty, now_);  // also: they hold none of our log there
-    }
-  }
+  // Groups only we hold need nothing here: our digest names them, so the
+  // peer answers with its (empty) heads and we stream from those.
 }
 
 void Gossip::OnHeads(Link& l, const wire::GroupHeads& h, Millis now) {
   auto group = Id::FromBytes(h.group());
   if (!group) return Punish(l, "heads for a malformed group id", now);
-  const LogIndex::Group* mine = index_.Find(*group);
-  if (!mine || !InScope(l, *group)) return;
+  if (!InScope(l, *group)) return;
+  // A big group's heads span frames: gather them, then reconcile once.
+  if (h.partial() || l.heads_partial.count(*group)) {
+    l.heads_partial_logs += static_cast<std::size_t>(h.logs_size());
+    if (l.heads_partial_logs > opts_.max_heads_per_link)
+      return Punish(l, "more log heads than any node holds", now);
+    auto& gathered = l.heads_partial[*group];
+    gathered.set_group(h.group());
+    gathered.mutable_logs()->MergeFrom(h.logs());
+    if (h.partial()) return;
+    wire::GroupHeads all = std::move(gathered);
+    l.heads_partial_logs -= static_cast<std::size_t>(all.logs_size());
+    l.heads_partial.erase(*group);
+    // They differ from us here: answer with ours unless already sent.
+    if (!l.heads_sent.count(*group)) SendHeads(l, *group);
+    return ReconcileGroup(l, *group, all);
+  }
+  if (!l.heads_sent.count(*group)) SendHeads(l, *group);
+  ReconcileGroup(l, *group, h);
+}
+
+void Gossip::ReconcileGroup(Link& l, const Id& group_id, const wire::GroupHeads& h) {
+  const Id* group = &group_id;
   std::unordered_map<Id, const wire::LogHeadEntry*, IdHash> theirs;
   for (const auto& e : h.logs())
     if (auto author = Id::FromBytes(e.author())) theirs[*author] = &e;
+  const LogIndex::Group* mine = index_.Find(*group);
   // Our own log as this peer holds it.
   {
     auto own = theirs.find(self_);
-    auto held = mine->logs.find(self_);
     const std::uint64_t their_seq = own == theirs.end() ? 0 : own->second->seq();
-    const std::uint64_t our_seq = held == mine->logs.end() ? 0 : held->second.seq;
+    std::uint64_t our_seq = 0;
+    if (mine)
+      if (auto held = mine->logs.find(self_); held != mine->logs.end()) our_seq = held->second.seq;
     if (their_seq > our_seq) {
       if (own_hooks_.ahead) own_hooks_.ahead(*group, their_seq);
-    } else if (own_hooks_.caught_up) {
+    } else if (own_hooks_.caught_up && mine) {
       own_hooks_.caught_up(*group);
     }
   }
+  if (!mine) return;
   const GroupState* gs = ingestor_.Group(*group);
   std::vector<Cursor> cursors;
   for (const auto& [author, head] : mine->logs) {

@@ -85,6 +85,7 @@ struct GossipOptions {
   std::size_t short_window = 16'384;         // recent ids whose short ids a link knows
   std::size_t max_exchange = 32;             // addresses taken from one exchange
   std::size_t max_cursors_per_link = 100'000;
+  std::size_t max_heads_per_link = 1'000'000;  // log heads buffered from split frames
   std::size_t catchup_backlog = 1 << 20;  // stream catch-up while the backlog is below this
   std::uint32_t listen_port = 0;          // told to peers so they can dial back
   std::string advertise;                  // HOST:PORT peers should dial (seeds), if set
@@ -214,6 +215,9 @@ class Gossip {
     std::deque<std::pair<Millis, std::uint64_t>> missing_order;
     std::deque<Cursor> cursors;
     std::size_t wants_in_flight = 0;
+    std::unordered_set<Id, IdHash> heads_sent;           // groups whose heads we sent
+    std::unordered_map<Id, wire::GroupHeads, IdHash> heads_partial;  // frames so far
+    std::size_t heads_partial_logs = 0;
   };
   struct Known {  // one passive-set entry
     std::optional<Id> member;
@@ -232,6 +236,8 @@ class Gossip {
   void OnHello(Link& l, const wire::Hello& h, Millis now);
   void OnDigest(Link& l, const wire::GroupDigest& d);
   void OnHeads(Link& l, const wire::GroupHeads& h, Millis now);
+  void ReconcileGroup(Link& l, const Id& group, const wire::GroupHeads& theirs);
+  void SendHeads(Link& l, const Id& group);
   void OnDelivery(Link& l, const wire::Delivery& d, Millis now);
   void OnIHave(Link& l, const wire::IHave& m, Millis now);
   void OnGraft(Link& l, const wire::Graft& m);
