@@ -240,11 +240,107 @@ class Session : public std::enable_shared_from_this<Session> {
       case R::kStage:
         r = Stage(req.stage());
         break;
+      case R::kImport:
+        r = Import(req.import());
+        break;
+      case R::kWatch: {
+        bool alive = co_await Watch();
+        co_return alive;
+      }
       default:
         break;
     }
     bool alive = co_await Reply(r);
     co_return alive;
+  }
+
+  Result<control::Response> Import(const control::ImportRequest& req) {
+    constexpr int kMaxImport = 10'000;
+    if (req.envelopes_size() > kMaxImport)
+      return Err(Status::InvalidArgument("at most " + std::to_string(kMaxImport) +
+                                         " announcements per import request"));
+    if (req.originals_size() != 0 && req.originals_size() != req.envelopes_size())
+      return Err(Status::InvalidArgument("import: one original per envelope, or none"));
+    std::vector<RawDelivery> batch(static_cast<std::size_t>(req.envelopes_size()));
+    for (int i = 0; i < req.envelopes_size(); ++i) {
+      batch[i].envelope = req.envelopes(i);
+      if (req.originals_size()) batch[i].original = req.originals(i);
+    }
+    auto outcomes = node_.ingestor().IngestBatch(batch, storage::Durability::kWal,
+                                                 node_.PoolFor());
+    control::Response r;
+    auto* out = r.mutable_import();
+    for (const auto& o : outcomes) {
+      using K = IngestOutcome::Kind;
+      switch (o.kind) {
+        case K::kAccepted: out->set_accepted(out->accepted() + 1); break;
+        case K::kDuplicate: out->set_duplicate(out->duplicate() + 1); break;
+        case K::kDeferred: out->set_deferred(out->deferred() + 1); break;
+        case K::kInvalid: out->set_invalid(out->invalid() + 1); break;
+        case K::kOutOfScope: out->set_out_of_scope(out->out_of_scope() + 1); break;
+        case K::kFork: out->set_fork(out->fork() + 1); break;
+      }
+      if ((o.kind == K::kInvalid || o.kind == K::kDeferred) && out->first_problem().empty())
+        out->set_first_problem(o.reason);
+    }
+    return r;
+  }
+
+  // Streams an event per announcement held until the client goes away.
+  awaitable<bool> Watch() {
+    auto self = shared_from_this();
+    constexpr std::size_t kMaxQueued = 100'000;  // a client this far behind is cut off
+    struct Queue {
+      explicit Queue(asio::any_io_executor ex) : wake(ex) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+      }
+      std::string pending;  // length-prefixed responses, ready to write
+      std::size_t count = 0;
+      bool overflow = false;
+      asio::steady_timer wake;
+    };
+    auto q = std::make_shared<Queue>(socket_.get_executor());
+    control::Response ack;
+    ack.mutable_ack();
+    if (!co_await Write(ack)) co_return false;
+    const std::size_t token = node_.Watch([q](const NodeEvent& e) {
+      if (q->count >= kMaxQueued) {
+        q->overflow = true;
+      } else {
+        control::Response r;
+        auto* ev = r.mutable_event();
+        const Announcement& a = e.announcement;
+        ev->set_id(a.id.Str());
+        ev->set_kind(a.kind);
+        ev->set_group(a.LogGroup().Str());
+        ev->set_author(a.author.Str());
+        ev->set_own(e.own);
+        ev->set_at_unix_ms(e.at_unix_ms);
+        ev->set_at_mono_ns(e.at_mono_ns);
+        keys::AppendU32(q->pending, static_cast<std::uint32_t>(r.ByteSizeLong()));
+        r.AppendToString(&q->pending);
+        ++q->count;
+      }
+      q->wake.cancel_one();
+    });
+    for (;;) {
+      if (q->overflow) {
+        Status behind = Status::FailedPrecondition("watch fell too far behind; start it again");
+        co_await Fail(behind);
+        break;
+      }
+      if (q->pending.empty()) {
+        (void)co_await q->wake.async_wait(kTuple);
+        continue;
+      }
+      std::string out = std::move(q->pending);
+      q->pending.clear();
+      q->count = 0;
+      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kTuple);
+      if (ec) break;
+    }
+    node_.Unwatch(token);
+    co_return false;
   }
 
   bool IsMember(const Id& group) {

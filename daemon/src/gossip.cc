@@ -81,11 +81,11 @@ Gossip::Gossip(Ingestor& ingestor, storage::Store& store, GossipTransport& trans
       opts_(std::move(opts)),
       index_(std::move(index)),
       rng_(opts_.rng_seed ? opts_.rng_seed : randombytes_random() * 0x100000001ull) {
-  ingestor_.set_on_accepted(
+  accepted_listener_ = ingestor_.AddAcceptedListener(
       [this](const Announcement& a, const Announcement* original) { Accepted(a, original); });
 }
 
-Gossip::~Gossip() { ingestor_.set_on_accepted(nullptr); }
+Gossip::~Gossip() { ingestor_.RemoveAcceptedListener(accepted_listener_); }
 
 // ---------------------------------------------------------------- links
 

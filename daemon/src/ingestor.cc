@@ -623,7 +623,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
       IngestOutcome o = Apply(p.a, p.original ? &*p.original : nullptr, ws);
       if (o.ok()) {
         accepted.push_back(o.id);
-        if (on_accepted_) unblocked.push_back(std::move(p));
+        if (!accepted_listeners_.empty()) unblocked.push_back(std::move(p));
       }
       if (o.kind == K::kDeferred) Defer(o, p.a, p.original ? &*p.original : nullptr);
     }
@@ -637,10 +637,14 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     }
   }
   Committed(accepted);
-  if (on_accepted_ && direct) {
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      if (out[i].ok()) on_accepted_(*items[i].a, items[i].original ? &*items[i].original : nullptr);
-    for (const auto& p : unblocked) on_accepted_(p.a, p.original ? &*p.original : nullptr);
+  if (!accepted_listeners_.empty() && direct) {
+    // A listener may add or remove listeners: iterate over a copy.
+    auto listeners = accepted_listeners_;
+    for (const auto& [id, fn] : listeners) {
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (out[i].ok()) fn(*items[i].a, items[i].original ? &*items[i].original : nullptr);
+      for (const auto& p : unblocked) fn(p.a, p.original ? &*p.original : nullptr);
+    }
   }
   return out;
 }

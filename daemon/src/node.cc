@@ -4,6 +4,7 @@
 
 #include <asio/post.hpp>
 #include <chrono>
+#include <latch>
 
 namespace praxis::node {
 
@@ -159,7 +160,10 @@ void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement
   }
   for (auto& [r, done] : results) {
     if (!written.ok() && r) r = Err(Status::IOError("could not store: " + written.message()));
-    if (written.ok() && r && on_durable_) on_durable_(*r);
+    if (written.ok() && r) {
+      if (on_durable_) on_durable_(*r);
+      Emit(*r, true);
+    }
     done(std::move(r));
   }
   writing_ = false;
@@ -170,6 +174,46 @@ void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement
   auto waiters = std::move(drain_waiters_);
   drain_waiters_.clear();
   for (auto& w : waiters) w();
+}
+
+ParallelFor Node::PoolFor() {
+  return [this](std::size_t n, const std::function<void(std::size_t)>& fn) {
+    constexpr std::size_t kHelpers = 2;  // the pool's threads
+    if (n < 16) {
+      for (std::size_t i = 0; i < n; ++i) fn(i);
+      return;
+    }
+    const std::size_t stride = kHelpers + 1;
+    std::latch done(kHelpers);
+    for (std::size_t h = 1; h <= kHelpers; ++h)
+      asio::post(pool_, [&, h] {
+        for (std::size_t i = h; i < n; i += stride) fn(i);
+        done.count_down();
+      });
+    for (std::size_t i = 0; i < n; i += stride) fn(i);
+    done.wait();
+  };
+}
+
+Node::~Node() { ingestor_->RemoveAcceptedListener(accepted_listener_); }
+
+std::size_t Node::Watch(WatchFn fn) {
+  if (!accepted_listener_)
+    accepted_listener_ = ingestor_->AddAcceptedListener(
+        [this](const Announcement& a, const Announcement*) { Emit(a, a.author == member()); });
+  watchers_.emplace(next_watch_, std::move(fn));
+  return next_watch_++;
+}
+
+void Node::Unwatch(std::size_t token) { watchers_.erase(token); }
+
+void Node::Emit(const Announcement& a, bool own) {
+  if (watchers_.empty()) return;
+  const auto mono = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  NodeEvent e{a, own, NowMs(), static_cast<std::uint64_t>(mono.count())};
+  auto watchers = watchers_;  // a watcher may unwatch itself
+  for (const auto& [token, fn] : watchers) fn(e);
 }
 
 }  // namespace praxis::node

@@ -294,6 +294,7 @@ class Gossip {
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.
   OwnLogHooks own_hooks_;
+  std::size_t accepted_listener_ = 0;
   std::optional<LinkId> ingest_from_;
   std::uint32_t ingest_hops_ = 0;
 };

@@ -124,11 +124,16 @@ class Ingestor {
   // Content bytes dropped by retractions staged since the last call.
   std::uint64_t TakeDroppedBytes() { return std::exchange(last_dropped_bytes_, 0); }
 
-  // Called by IngestBatch, after its write succeeded, for every announcement
-  // it accepted, including those the batch unblocked from the pending set
-  // (which its outcomes do not list). Gossip forwards from here.
+  // Listeners called by IngestBatch, after its write succeeded, for every
+  // announcement it accepted, including those the batch unblocked from the
+  // pending set (which its outcomes do not list). Gossip forwards from here;
+  // the node's event stream reports from here.
   using AcceptedFn = std::function<void(const Announcement& a, const Announcement* original)>;
-  void set_on_accepted(AcceptedFn fn) { on_accepted_ = std::move(fn); }
+  std::size_t AddAcceptedListener(AcceptedFn fn) {
+    accepted_listeners_.emplace(next_listener_, std::move(fn));
+    return next_listener_++;
+  }
+  void RemoveAcceptedListener(std::size_t id) { accepted_listeners_.erase(id); }
 
   std::size_t pending() const { return pending_count_; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
@@ -164,7 +169,8 @@ class Ingestor {
   std::deque<std::string> failed_order_;
   std::uint64_t accepted_total_ = 0;
   std::uint64_t last_dropped_bytes_ = 0;
-  AcceptedFn on_accepted_;
+  std::map<std::size_t, AcceptedFn> accepted_listeners_;
+  std::size_t next_listener_ = 1;
 };
 
 // Bounds on what people type into announcements (bytes).

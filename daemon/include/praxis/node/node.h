@@ -10,6 +10,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/thread_pool.hpp>
 #include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +44,15 @@ struct OwnWrite {
   std::optional<Announcement> original;  // a republish's share
 };
 
+// Something that happened on this node, for `praxis watch`-style streams and
+// benchmarks: an announcement became held here.
+struct NodeEvent {
+  const Announcement& announcement;
+  bool own = false;              // signed by this node's member
+  std::uint64_t at_unix_ms = 0;  // wall clock
+  std::uint64_t at_mono_ns = 0;  // CLOCK_MONOTONIC: comparable across processes on one machine
+};
+
 class Node {
  public:
   using Done = std::function<void(Result<Announcement>)>;
@@ -57,8 +67,19 @@ class Node {
   // Called with each own announcement once it is durable (gossip hooks in here).
   void set_on_durable(std::function<void(const Announcement&)> fn) { on_durable_ = std::move(fn); }
 
+  // Every announcement that becomes held (own writes once durable, network
+  // and imported ones once written). Returns a token for Unwatch.
+  using WatchFn = std::function<void(const NodeEvent&)>;
+  std::size_t Watch(WatchFn fn);
+  void Unwatch(std::size_t token);
+  ~Node();
+
   // Runs fn on the worker pool and calls done(result) on the node's executor.
   void RunOnPool(std::function<Status()> fn, std::function<void(Status)> done);
+
+  // Spreads a batch's verification over the worker pool and this thread,
+  // returning when all of it is done (blocks the node thread meanwhile).
+  ParallelFor PoolFor();
 
   // Calls done once no own write is queued or in flight.
   void Drain(std::function<void()> done);
@@ -102,6 +123,10 @@ class Node {
   std::string listen_;
   bool imported_ = false;
   std::unordered_map<Id, std::uint64_t, IdHash> own_ahead_;  // group -> seq a peer holds
+  std::map<std::size_t, WatchFn> watchers_;
+  std::size_t next_watch_ = 1;
+  std::size_t accepted_listener_ = 0;
+  void Emit(const Announcement& a, bool own);
   std::function<void(const Announcement&)> on_durable_;
   // Guarded by the node thread.
   std::deque<Queued> queue_;
