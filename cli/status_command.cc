@@ -17,7 +17,10 @@ Status RunStatus(const GlobalOptions& globals) {
   const control::StatusReply& s = response->status();
 
   if (globals.json) {
+    Json gossip = Json::object();
+    for (const auto& [name, value] : s.gossip()) gossip[name] = value;
     PrintJson(std::cout, {{"member", HexId(s.member())},
+                          {"gossip", gossip},
                           {"listen", s.listen()},
                           {"peers", s.peers()},
                           {"groups", s.groups()},

@@ -364,6 +364,12 @@ class Session : public std::enable_shared_from_this<Session> {
     s->set_data_dir(node_.options().data_dir);
     s->set_key_path(node_.options().key_path);
     s->set_imported(node_.imported());
+    if (peers_) {
+      for (const auto& [name, value] : peers_->gossip().counters().Named())
+        (*s->mutable_gossip())[name] = value;
+      (*s->mutable_gossip())["passive"] = peers_->gossip().passive_count();
+      (*s->mutable_gossip())["eager_links"] = peers_->gossip().eager_count();
+    }
     auto held = ListHeld(node_.store());
     if (!held) return Err(held.error());
     std::uint64_t bytes = 0;

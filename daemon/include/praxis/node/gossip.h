@@ -118,6 +118,17 @@ struct GossipCounters {
   std::uint64_t unknown_frames = 0;
   std::uint64_t refused_links = 0;    // banned, duplicate or over the cap
   std::uint64_t hops_total = 0;       // sum of hops of delivered announcements
+
+  // Name and value of each, for status replies and metrics.
+  std::vector<std::pair<const char*, std::uint64_t>> Named() const {
+    return {{"delivered", delivered},       {"duplicates", duplicates},
+            {"pushes_sent", pushes_sent},   {"replies_sent", replies_sent},
+            {"ihave_ids_sent", ihave_ids_sent}, {"grafts_sent", grafts_sent},
+            {"prunes_sent", prunes_sent},   {"invalid", invalid},
+            {"deferred", deferred},         {"out_of_scope", out_of_scope},
+            {"forks", forks},               {"unknown_frames", unknown_frames},
+            {"refused_links", refused_links}, {"hops_total", hops_total}};
+  }
 };
 
 // What the engine tells the node about the node's own logs (DESIGN §3: an
