@@ -58,6 +58,7 @@ NetNode& GossipNet::AddNode(node::GossipOptions opts) {
   n->transport = std::make_unique<Transport>(*this, n->index);
   opts.listen_port = kListenPort;
   if (!opts.rng_seed) opts.rng_seed = rng_() | 1;
+  n->opts = opts;
   auto g = node::Gossip::Open(*n->ingestor, *n->store, *n->transport, n->member, opts, now_);
   if (!g) throw std::runtime_error(g.error().ToString());
   n->gossip = std::move(*g);
@@ -84,6 +85,15 @@ void GossipNet::Crash(int i) {
   for (const auto& [key, pipe] : pipes_)
     if (key.first == i) links.push_back(key.second);
   for (LinkId l : links) Close(i, l);
+}
+
+void GossipNet::Restart(int i) {
+  NetNode& n = node(i);
+  n.gossip.reset();
+  auto g = node::Gossip::Open(*n.ingestor, *n.store, *n.transport, n.member, n.opts, now_);
+  if (!g) throw std::runtime_error(g.error().ToString());
+  n.gossip = std::move(*g);
+  n.up = true;
 }
 
 void GossipNet::Publish(int i, const node::Announcement& a, const node::Announcement* original) {

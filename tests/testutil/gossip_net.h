@@ -36,6 +36,7 @@ struct NetNode {
   std::unique_ptr<node::Ingestor> ingestor;
   std::unique_ptr<node::GossipTransport> transport;
   std::unique_ptr<node::Gossip> gossip;
+  node::GossipOptions opts;
 };
 
 // What a probe saw the node send it.
@@ -63,6 +64,9 @@ class GossipNet {
   void Introduce(int from, int to);
   // Crashes a node: every link of it goes down (as a TCP reset would).
   void Crash(int i);
+  // Starts a crashed node again from its store (a new engine, as a restarted
+  // process: it knows only what it persisted).
+  void Restart(int i);
 
   // Publishes `a` as node i's own announcement (applied and written first).
   void Publish(int i, const node::Announcement& a, const node::Announcement* original = nullptr);

@@ -349,5 +349,37 @@ TEST_F(GossipLogicTest, ALateNodeCatchesUpThroughFingerprintsWithoutDuplicates) 
   EXPECT_EQ(late.gossip->counters().duplicates, 0u);
 }
 
+TEST_F(GossipLogicTest, KnownAddressesSurviveARestart) {
+  GossipNet net;
+  GossipOptions opts;
+  opts.persist_every = 1'000;
+  for (int i = 0; i < 5; ++i) net.AddNode(opts);
+  for (int i = 1; i < 5; ++i) net.Introduce(i, 0);
+  net.Introduce(0, 1);
+  ASSERT_TRUE(net.RunUntilTrue([&] { return net.node(0).gossip->passive_count() == 4; }, 30'000));
+  net.RunUntil(net.now() + 2'000);  // past a persist period
+  net.Crash(0);
+  net.Restart(0);
+  EXPECT_GE(net.node(0).gossip->passive_count(), 4u);
+  // ...and it dials them again without being told.
+  ASSERT_TRUE(net.RunUntilTrue([&] { return net.node(0).gossip->link_count() >= 3; }, 10'000));
+}
+
+TEST_F(GossipLogicTest, AfterASleepANodeRedialsAtOnceInsteadOfWaitingOutItsBackoff) {
+  GossipNet net;
+  net.AddNode();
+  net.AddNode();
+  net.Introduce(0, 1);
+  ASSERT_TRUE(net.RunUntilTrue([&] { return net.node(0).gossip->link_count() == 1; }, 5'000));
+  net.Crash(1);
+  // Ten minutes of failed dials: the backoff reaches its five-minute cap.
+  net.RunUntil(net.now() + 10 * 60'000);
+  EXPECT_EQ(net.node(0).gossip->link_count(), 0u);
+  net.Restart(1);
+  net.node(0).gossip->Wake(net.now());  // what PeerManager calls when the wall clock jumped
+  ASSERT_TRUE(net.RunUntilTrue([&] { return net.node(0).gossip->link_count() == 1; }, 1'000));
+  EXPECT_FALSE(net.node(0).gossip->Links().front().inbound);  // node 0 dialled
+}
+
 }  // namespace
 }  // namespace praxis::node
