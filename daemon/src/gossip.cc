@@ -222,7 +222,8 @@ void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
     case wire::PeerMessage::kHello: return OnHello(*l, m.hello(), now);
     case wire::PeerMessage::kDigest: return OnDigest(*l, m.digest());
     case wire::PeerMessage::kHeads: return OnHeads(*l, m.heads(), now);
-    case wire::PeerMessage::kDelivery: return OnDelivery(*l, m.delivery(), now);
+    case wire::PeerMessage::kDelivery:
+      return OnDelivery(*l, std::move(*m.mutable_delivery()), now);
     case wire::PeerMessage::kIhave: return OnIHave(*l, m.ihave(), now);
     case wire::PeerMessage::kGraft: return OnGraft(*l, m.graft());
     case wire::PeerMessage::kPrune: l->eager = false; return;
@@ -368,6 +369,10 @@ void Gossip::OnOwn(const Announcement& a, const Announcement* original, Millis n
 
 void Gossip::Accepted(const Announcement& a, const Announcement* original) {
   index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
+  if (flushing_) {
+    batch_accepted_.try_emplace(a.id, a, original ? std::optional(*original) : std::nullopt);
+    return;
+  }
   if (ingest_from_) {
     ++counters_.delivered;
     counters_.hops_total += ingest_hops_;
@@ -406,35 +411,73 @@ void Gossip::Forward(const Announcement& a, const Announcement* original,
   }
 }
 
-void Gossip::OnDelivery(Link& l, const wire::Delivery& d, Millis now) {
+void Gossip::OnDelivery(Link& l, wire::Delivery d, Millis now) {
   if (d.reply() && l.wants_in_flight) --l.wants_in_flight;
-  RawDelivery raw{d.envelope(), d.original()};
-  ingest_from_ = l.id;
-  ingest_hops_ = d.hops() + 1;
-  auto outcomes = ingestor_.IngestBatch({&raw, 1}, storage::Durability::kWal);
-  ingest_from_.reset();
-  const IngestOutcome& o = outcomes.front();
+  inbox_.push_back({l.id, std::move(d)});
+  if (inbox_.size() >= opts_.max_batch) Flush(now);
+}
+
+void Gossip::Flush(Millis now) {
+  if (inbox_.empty() || flushing_) return;
+  now_ = now;
+  std::vector<Inbound> batch = std::move(inbox_);
+  inbox_.clear();
+  std::vector<RawDelivery> raw(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    raw[i] = {batch[i].d.envelope(), batch[i].d.original()};
+  flushing_ = true;
+  auto outcomes = ingestor_.IngestBatch(raw, storage::Durability::kWal, pf_);
+  flushing_ = false;
+  auto accepted = std::move(batch_accepted_);
+  batch_accepted_.clear();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Link* l = FindLink(batch[i].link);  // null if it went away (or was punished) meanwhile
+    const IngestOutcome& o = outcomes[i];
+    if (o.kind == K::kAccepted) {
+      auto it = accepted.find(o.id);
+      if (it == accepted.end()) continue;
+      const std::uint32_t hops = batch[i].d.hops() + 1;
+      ++counters_.delivered;
+      counters_.hops_total += hops;
+      const auto& [a, original] = it->second;
+      Forward(a, original ? &*original : nullptr, batch[i].link, hops, now);
+      accepted.erase(it);
+      continue;
+    }
+    Judged(l, batch[i].d, o, now);
+  }
+  // What the batch unblocked from the pending set came from earlier frames.
+  for (const auto& [id, entry] : accepted)
+    Forward(entry.first, entry.second ? &*entry.second : nullptr, std::nullopt, 0, now);
+}
+
+void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Millis now) {
   switch (o.kind) {
     case K::kAccepted:
-      break;  // forwarded by the accepted hook
+      break;
     case K::kDuplicate:
       ++counters_.duplicates;
-      if (l.short_key_ready) Remember(l, ShortId(l, o.id), o.id);
-      if (!d.reply() && l.eager) {
+      if (!l) break;
+      if (l->short_key_ready) Remember(*l, ShortId(*l, o.id), o.id);
+      if (!d.reply() && l->eager) {
         // Plumtree: a second eager copy means a cycle in the tree.
-        l.eager = false;
+        l->eager = false;
         wire::PeerMessage m;
         m.mutable_prune();
-        Send(l, m);
+        Send(*l, m);
         ++counters_.prunes_sent;
       }
       break;
     case K::kInvalid:
-      return Punish(l, "invalid announcement: " + o.reason, now);
+      if (l)
+        Punish(*l, "invalid announcement: " + o.reason, now);  // counts it
+      else
+        ++counters_.invalid;
+      break;
     case K::kDeferred: {
       ++counters_.deferred;
-      if (!o.waiting_for || l.wants_in_flight >= kMaxWantsInFlight) break;
-      ++l.wants_in_flight;
+      if (!l || !o.waiting_for || l->wants_in_flight >= kMaxWantsInFlight) break;
+      ++l->wants_in_flight;
       wire::PeerMessage m;
       auto* want = m.mutable_want();
       want->add_ids(o.waiting_for->Str());
@@ -445,7 +488,7 @@ void Gossip::OnDelivery(Link& l, const wire::Delivery& d, Millis now) {
         after->set_log_group(parsed->LogGroup().Str());
         after->set_seq(head ? head->seq : 0);
       }
-      Send(l, m);
+      Send(*l, m);
       break;
     }
     case K::kOutOfScope:
@@ -477,6 +520,7 @@ void Gossip::SendForkProof(const Id& author, const Id& group, std::uint64_t seq)
 void Gossip::OnForkProof(Link& l, const wire::ForkProof& p, Millis now) {
   // The ingestor judges the two envelopes like any others: the second one of
   // a true fork comes out as kFork, and a forged "proof" as invalid.
+  Flush(now);  // what came before the proof is judged first
   std::array<RawDelivery, 2> raw{RawDelivery{p.first(), ""}, RawDelivery{p.second(), ""}};
   ingest_from_ = l.id;
   ingest_hops_ = 0;
@@ -809,6 +853,7 @@ void Gossip::Wake(Millis now) {
 }
 
 void Gossip::Tick(Millis now) {
+  Flush(now);
   now_ = now;
   std::vector<std::pair<LinkId, Status>> to_close;
   for (auto& [id, l] : links_) {

@@ -16,6 +16,7 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
                         pm->Now());
   if (!g) return Err(g.error());
   pm->gossip_ = std::move(*g);
+  pm->gossip_->set_parallel_for(node.PoolFor());
   pm->gossip_->set_own_log_hooks(
       {[&node](const Id& group) { node.NoteCaughtUp(group); },
        [&node](const Id& group, std::uint64_t seq) { node.NoteOwnLogAhead(group, seq); }});
@@ -220,6 +221,12 @@ void PeerManager::OnHandshakeFailed(const std::shared_ptr<net::Session>& s, cons
   // Reaching ourselves is not worth retrying; anything else backs off.
   const bool self = why.message() == "connected to ourselves";
   gossip_->OnDialFailed(address, self, Now());
+  Arm();
+}
+
+void PeerManager::OnFramesDone(const std::shared_ptr<net::Session>&) {
+  if (closed_) return;
+  gossip_->Flush(Now());
   Arm();
 }
 

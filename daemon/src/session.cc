@@ -144,6 +144,7 @@ asio::awaitable<void> Session::Run() {
       host_.OnFrame(self, std::move(*frame));
       if (stopped_) co_return;
     }
+    host_.OnFramesDone(self);
   }
 }
 

@@ -151,6 +151,7 @@ void GossipNet::Deliver(const LinkEnd& to, std::string frame) {
   // A frame in flight on a link that closed meanwhile is lost, as on TCP.
   if (!n.up || !pipes_.count({to.node, to.link})) return;
   n.gossip->OnFrame(to.link, frame, now_);
+  n.gossip->Flush(now_);
 }
 
 void GossipNet::Close(int from, LinkId link) {

@@ -33,6 +33,8 @@ class SessionHost {
   virtual void OnPeerDown(const std::shared_ptr<Session>& s, const Status& why) = 0;
   // Once per session whose handshake failed or timed out (it never came up).
   virtual void OnHandshakeFailed(const std::shared_ptr<Session>& s, const Status& why) = 0;
+  // Every frame of one read was delivered (a batch may be judged now).
+  virtual void OnFramesDone(const std::shared_ptr<Session>& s) { (void)s; }
   // The outbox fell below a quarter of what it held (catch-up refills it).
   virtual void OnDrained(const std::shared_ptr<Session>& s) { (void)s; }
 };

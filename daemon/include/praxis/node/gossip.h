@@ -86,6 +86,7 @@ struct GossipOptions {
   std::size_t max_exchange = 32;             // addresses taken from one exchange
   std::size_t max_cursors_per_link = 100'000;
   std::size_t max_heads_per_link = 1'000'000;  // log heads buffered from split frames
+  std::size_t max_batch = 512;                 // deliveries judged together
   std::size_t catchup_backlog = 1 << 20;  // stream catch-up while the backlog is below this
   std::uint32_t listen_port = 0;          // told to peers so they can dial back
   std::string advertise;                  // HOST:PORT peers should dial (seeds), if set
@@ -159,6 +160,11 @@ class Gossip {
                 const std::string& dialed, Millis now);
   void OnLinkDown(LinkId link, Millis now);
   void OnFrame(LinkId link, std::string_view frame, Millis now);
+  // Judges the deliveries received since the last call in one batch (one
+  // store write; signatures checked through the ParallelFor, if set). The
+  // transport calls it after each read; Tick and a full batch call it too.
+  void Flush(Millis now);
+  void set_parallel_for(ParallelFor pf) { pf_ = std::move(pf); }
   // A dial failed (resolve, connect or handshake). `permanent`: never retry
   // (e.g. it reached this node itself).
   void OnDialFailed(const std::string& address, bool permanent, Millis now);
@@ -249,7 +255,8 @@ class Gossip {
   void OnHeads(Link& l, const wire::GroupHeads& h, Millis now);
   void ReconcileGroup(Link& l, const Id& group, const wire::GroupHeads& theirs);
   void SendHeads(Link& l, const Id& group);
-  void OnDelivery(Link& l, const wire::Delivery& d, Millis now);
+  void OnDelivery(Link& l, wire::Delivery d, Millis now);
+  void Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Millis now);
   void OnIHave(Link& l, const wire::IHave& m, Millis now);
   void OnGraft(Link& l, const wire::Graft& m);
   void OnWant(Link& l, const wire::Want& w);
@@ -305,6 +312,17 @@ class Gossip {
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.
   OwnLogHooks own_hooks_;
+  ParallelFor pf_;
+  struct Inbound {
+    LinkId link;
+    wire::Delivery d;
+  };
+  std::vector<Inbound> inbox_;
+  // While Flush runs, what the ingestor accepted (forwarded after the batch,
+  // from the link each came from).
+  bool flushing_ = false;
+  std::unordered_map<Id, std::pair<Announcement, std::optional<Announcement>>, IdHash>
+      batch_accepted_;
   std::size_t accepted_listener_ = 0;
   std::optional<LinkId> ingest_from_;
   std::uint32_t ingest_hops_ = 0;

@@ -73,6 +73,7 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   void OnPeerDown(const std::shared_ptr<net::Session>& s, const Status& why) override;
   void OnHandshakeFailed(const std::shared_ptr<net::Session>& s, const Status& why) override;
   void OnDrained(const std::shared_ptr<net::Session>& s) override;
+  void OnFramesDone(const std::shared_ptr<net::Session>& s) override;
 
   // GossipTransport
   void Send(LinkId link, std::string frame) override;
