@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "gossip_internal.h"
 #include "praxis/crypto/crypto.h"
 #include "praxis/storage/keys.h"
 
@@ -14,46 +15,20 @@ namespace praxis::node {
 using storage::Column;
 namespace keys = storage::keys;
 using K = IngestOutcome::Kind;
-
-namespace {
-
-constexpr std::size_t kSaltSize = 16;
-constexpr std::size_t kDigestGroupsPerFrame = 8'000;  // ~50 bytes each: frames stay < 1 MiB
-constexpr std::size_t kHeadsPerFrame = 8'000;         // ~80 bytes each
-constexpr std::size_t kIHavePerFrame = 4'096;
-constexpr std::size_t kStreamBatch = 64;   // log entries read per store scan while streaming
-constexpr std::size_t kExchangeSent = 16;  // addresses offered in one exchange
-constexpr std::size_t kMaxAddress = 255;
-constexpr std::size_t kMaxWantIds = 1'024;
-constexpr std::size_t kMaxWantsInFlight = 256;  // per link: dependency requests sent
-
-std::string Encode(const wire::PeerMessage& m) { return m.SerializeAsString(); }
-
-// HOST:PORT with a numeric port, short enough to store.
-bool PlausibleAddress(const std::string& a) {
-  if (a.empty() || a.size() > kMaxAddress) return false;
-  auto colon = a.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == a.size()) return false;
-  for (std::size_t i = colon + 1; i < a.size(); ++i)
-    if (a[i] < '0' || a[i] > '9') return false;
-  return a.size() - colon - 1 <= 5 && std::stoul(a.substr(colon + 1)) <= 65535;
-}
-
-std::string HostOf(const std::string& address) {
-  auto colon = address.rfind(':');
-  std::string host = colon == std::string::npos ? address : address.substr(0, colon);
-  return host;
-}
-
-}  // namespace
+using namespace gossip_internal;
 
 const char* FoundByName(FoundBy f) {
   switch (f) {
-    case FoundBy::kSeed: return "seed";
-    case FoundBy::kLan: return "lan";
-    case FoundBy::kExchange: return "exchange";
-    case FoundBy::kInbound: return "inbound";
-    case FoundBy::kManual: return "manual";
+    case FoundBy::kSeed:
+      return "seed";
+    case FoundBy::kLan:
+      return "lan";
+    case FoundBy::kExchange:
+      return "exchange";
+    case FoundBy::kInbound:
+      return "inbound";
+    case FoundBy::kManual:
+      return "manual";
   }
   return "?";
 }
@@ -103,7 +78,8 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
     if (auto it = passive_.find(dialed); it != passive_.end()) it->second.permanent_failure = true;
     return refuse(Status::InvalidArgument("that address is this node"));
   }
-  if (Banned(member, now)) return refuse(Status::FailedPrecondition("refused for a while after bad input"));
+  if (Banned(member, now))
+    return refuse(Status::FailedPrecondition("refused for a while after bad input"));
   if (by_member_.count(member)) return refuse(Status::AlreadyExists("already linked"));
 
   Link l;
@@ -159,18 +135,6 @@ void Gossip::OnLinkDown(LinkId link, Millis now) {
   links_.erase(it);
 }
 
-void Gossip::OnDialFailed(const std::string& address, bool permanent, Millis now) {
-  now_ = now;
-  dialing_.erase(address);
-  auto it = passive_.find(address);
-  if (it == passive_.end()) return;
-  Known& k = it->second;
-  k.permanent_failure = k.permanent_failure || permanent;
-  k.backoff = std::clamp<Millis>(k.backoff * 2, opts_.backoff_min, opts_.backoff_max);
-  // Jitter keeps a crowd that lost the same seed from returning in step.
-  k.next_try = now + k.backoff / 2 + rng_() % (k.backoff / 2 + 1);
-}
-
 Gossip::Link* Gossip::FindLink(LinkId id) {
   auto it = links_.find(id);
   return it == links_.end() ? nullptr : &it->second;
@@ -219,23 +183,34 @@ void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
   if (!m.ParseFromArray(frame.data(), static_cast<int>(frame.size())))
     return Punish(*l, "peer message does not parse", now);
   switch (m.msg_case()) {
-    case wire::PeerMessage::kHello: return OnHello(*l, m.hello(), now);
-    case wire::PeerMessage::kDigest: return OnDigest(*l, m.digest());
-    case wire::PeerMessage::kHeads: return OnHeads(*l, m.heads(), now);
+    case wire::PeerMessage::kHello:
+      return OnHello(*l, m.hello(), now);
+    case wire::PeerMessage::kDigest:
+      return OnDigest(*l, m.digest());
+    case wire::PeerMessage::kHeads:
+      return OnHeads(*l, m.heads(), now);
     case wire::PeerMessage::kDelivery:
       return OnDelivery(*l, std::move(*m.mutable_delivery()), now);
-    case wire::PeerMessage::kIhave: return OnIHave(*l, m.ihave(), now);
-    case wire::PeerMessage::kGraft: return OnGraft(*l, m.graft());
-    case wire::PeerMessage::kPrune: l->eager = false; return;
-    case wire::PeerMessage::kWant: return OnWant(*l, m.want());
-    case wire::PeerMessage::kExchange: return OnExchange(*l, m.exchange(), now);
-    case wire::PeerMessage::kFork: return OnForkProof(*l, m.fork(), now);
+    case wire::PeerMessage::kIhave:
+      return OnIHave(*l, m.ihave(), now);
+    case wire::PeerMessage::kGraft:
+      return OnGraft(*l, m.graft());
+    case wire::PeerMessage::kPrune:
+      l->eager = false;
+      return;
+    case wire::PeerMessage::kWant:
+      return OnWant(*l, m.want());
+    case wire::PeerMessage::kExchange:
+      return OnExchange(*l, m.exchange(), now);
+    case wire::PeerMessage::kFork:
+      return OnForkProof(*l, m.fork(), now);
     case wire::PeerMessage::kPing: {
       wire::PeerMessage pong;
       pong.mutable_pong()->set_nonce(m.ping().nonce());
       return Send(*l, pong);
     }
-    case wire::PeerMessage::kPong: return;  // last_received already moved
+    case wire::PeerMessage::kPong:
+      return;  // last_received already moved
     case wire::PeerMessage::kBye:
       spdlog::debug("peer {} says bye: {}", l->member.Short(), m.bye().reason().substr(0, 200));
       return;
@@ -277,47 +252,6 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
     l.dialable = dialable;
     AddKnown(dialable, l.inbound ? FoundBy::kInbound : l.found, now, l.member);
   }
-}
-
-void Gossip::SendExchange(Link& l) {
-  wire::PeerMessage m;
-  auto* ex = m.mutable_exchange();
-  // Linked peers first (known to be up), then a random part of the passive set.
-  for (const auto& [id, other] : links_) {
-    if (ex->peers_size() >= static_cast<int>(kExchangeSent) / 2) break;
-    if (id == l.id || other.dialable.empty()) continue;
-    auto* p = ex->add_peers();
-    p->set_member(other.member.Str());
-    p->set_address(other.dialable);
-  }
-  std::vector<const std::pair<const std::string, Known>*> pool;
-  for (const auto& e : passive_)
-    if (!e.second.permanent_failure && !(e.second.member && *e.second.member == l.member))
-      pool.push_back(&e);
-  std::shuffle(pool.begin(), pool.end(), rng_);
-  for (const auto* e : pool) {
-    if (ex->peers_size() >= static_cast<int>(kExchangeSent)) break;
-    auto* p = ex->add_peers();
-    p->set_address(e->first);
-    if (e->second.member) p->set_member(e->second.member->Str());
-  }
-  if (ex->peers_size() > 0) Send(l, m);
-}
-
-void Gossip::OnExchange(Link& l, const wire::PeerExchange& x, Millis now) {
-  std::size_t taken = 0;
-  for (const auto& p : x.peers()) {
-    if (taken >= opts_.max_exchange) break;  // the rest is ignored, not punished
-    if (!PlausibleAddress(p.address())) continue;
-    std::optional<Id> member;
-    if (auto m = Id::FromBytes(p.member())) {
-      if (*m == self_) continue;
-      member = *m;
-    }
-    AddKnown(p.address(), FoundBy::kExchange, now, member);
-    ++taken;
-  }
-  (void)l;
 }
 
 // ---------------------------------------------------------------- dissemination
@@ -591,266 +525,7 @@ void Gossip::OnWant(Link& l, const wire::Want& w) {
   Stream(l);
 }
 
-// ---------------------------------------------------------------- catch-up
-
-void Gossip::SendDigest(Link& l) {
-  wire::PeerMessage m;
-  auto flush = [&] {
-    Send(l, m);
-    m.mutable_digest()->clear_groups();
-  };
-  m.mutable_digest();  // an empty digest still says "I hold nothing"
-  for (const auto& [group, g] : index_.groups()) {
-    if (!InScope(l, group)) continue;
-    auto* e = m.mutable_digest()->add_groups();
-    e->set_group(group.Str());
-    e->set_fingerprint(g.fingerprint);
-    e->set_logs(static_cast<std::uint32_t>(g.logs.size()));
-    if (m.digest().groups_size() >= static_cast<int>(kDigestGroupsPerFrame)) flush();
-  }
-  if (m.digest().groups_size() > 0 || index_.groups().empty()) flush();
-}
-
-void Gossip::SendHeads(Link& l, const Id& group) {
-  l.heads_sent.insert(group);
-  wire::PeerMessage m;
-  auto* h = m.mutable_heads();
-  h->set_group(group.Str());
-  if (const LogIndex::Group* g = index_.Find(group)) {
-    for (const auto& [author, head] : g->logs) {
-      if (h->logs_size() >= static_cast<int>(kHeadsPerFrame)) {
-        h->set_partial(true);
-        Send(l, m);
-        h->clear_logs();
-      }
-      auto* e = h->add_logs();
-      e->set_author(author.Str());
-      e->set_seq(head.seq);
-      e->set_head(head.head.Str());
-      e->set_frozen(head.frozen);
-    }
-  }
-  h->set_partial(false);
-  Send(l, m);
-}
-
-void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
-  for (const auto& e : d.groups()) {
-    auto group = Id::FromBytes(e.group());
-    if (!group) continue;
-    if (e.fingerprint() == index_.Fingerprint(*group)) {
-      if (own_hooks_.caught_up && index_.Find(*group)) own_hooks_.caught_up(*group);
-      continue;
-    }
-    // Differ: tell them our heads; each side then streams what the other lacks.
-    if (InScope(l, *group)) SendHeads(l, *group);
-  }
-  // Groups only we hold need nothing here: our digest names them, so the
-  // peer answers with its (empty) heads and we stream from those.
-}
-
-void Gossip::OnHeads(Link& l, const wire::GroupHeads& h, Millis now) {
-  auto group = Id::FromBytes(h.group());
-  if (!group) return Punish(l, "heads for a malformed group id", now);
-  if (!InScope(l, *group)) return;
-  // A big group's heads span frames: gather them, then reconcile once.
-  if (h.partial() || l.heads_partial.count(*group)) {
-    l.heads_partial_logs += static_cast<std::size_t>(h.logs_size());
-    if (l.heads_partial_logs > opts_.max_heads_per_link)
-      return Punish(l, "more log heads than any node holds", now);
-    auto& gathered = l.heads_partial[*group];
-    gathered.set_group(h.group());
-    gathered.mutable_logs()->MergeFrom(h.logs());
-    if (h.partial()) return;
-    wire::GroupHeads all = std::move(gathered);
-    l.heads_partial_logs -= static_cast<std::size_t>(all.logs_size());
-    l.heads_partial.erase(*group);
-    // They differ from us here: answer with ours unless already sent.
-    if (!l.heads_sent.count(*group)) SendHeads(l, *group);
-    return ReconcileGroup(l, *group, all);
-  }
-  if (!l.heads_sent.count(*group)) SendHeads(l, *group);
-  ReconcileGroup(l, *group, h);
-}
-
-void Gossip::ReconcileGroup(Link& l, const Id& group_id, const wire::GroupHeads& h) {
-  const Id* group = &group_id;
-  std::unordered_map<Id, const wire::LogHeadEntry*, IdHash> theirs;
-  for (const auto& e : h.logs())
-    if (auto author = Id::FromBytes(e.author())) theirs[*author] = &e;
-  const LogIndex::Group* mine = index_.Find(*group);
-  // Our own log as this peer holds it.
-  {
-    auto own = theirs.find(self_);
-    const std::uint64_t their_seq = own == theirs.end() ? 0 : own->second->seq();
-    std::uint64_t our_seq = 0;
-    if (mine)
-      if (auto held = mine->logs.find(self_); held != mine->logs.end()) our_seq = held->second.seq;
-    if (their_seq > our_seq) {
-      if (own_hooks_.ahead) own_hooks_.ahead(*group, their_seq);
-    } else if (own_hooks_.caught_up && mine) {
-      own_hooks_.caught_up(*group);
-    }
-  }
-  if (!mine) return;
-  const GroupState* gs = ingestor_.Group(*group);
-  std::vector<Cursor> cursors;
-  for (const auto& [author, head] : mine->logs) {
-    auto it = theirs.find(author);
-    const std::uint64_t their_seq = it == theirs.end() ? 0 : it->second->seq();
-    if (head.seq > their_seq) {
-      Cursor c{author, *group, their_seq + 1, head.seq};
-      // The genesis opens its creator's log: stream that log first so the
-      // rest of the group is not deferred waiting for it.
-      if (gs && author == gs->creator)
-        cursors.insert(cursors.begin(), c);
-      else
-        cursors.push_back(c);
-    } else if (head.seq == their_seq && it != theirs.end() &&
-               it->second->head() != head.head.View()) {
-      // Same seq, another id: one of us holds a fork's other branch. Send
-      // ours; their ingestor turns it into a proof.
-      if (auto a = ingestor_.Find(head.head); a && *a) {
-        wire::PeerMessage m;
-        *m.mutable_delivery() = DeliveryOf(**a, nullptr);
-        m.mutable_delivery()->set_reply(true);
-        Send(l, m);
-      }
-    }
-    if (head.frozen && it != theirs.end() && !it->second->frozen()) {
-      // They have not seen the fork: send the proof itself.
-      std::string prefix = keys::LogPrefix(author, *group);
-      (void)store_.Scan(Column::kForks, prefix, [&](std::string_view, std::string_view v) {
-        wire::PeerMessage m;
-        if (m.mutable_fork()->ParseFromArray(v.data(), static_cast<int>(v.size()))) Send(l, m);
-        return false;
-      });
-    }
-  }
-  for (auto& c : cursors) {
-    if (l.cursors.size() >= opts_.max_cursors_per_link) break;
-    l.cursors.push_back(std::move(c));
-  }
-  Stream(l);
-}
-
-void Gossip::Stream(Link& l) {
-  while (!l.cursors.empty() && transport_.Backlog(l.id) < opts_.catchup_backlog) {
-    Cursor& c = l.cursors.front();
-    std::vector<Id> ids;
-    std::uint64_t last_seq = c.next;
-    (void)store_.Scan(
-        Column::kLogs, keys::LogPrefix(c.author, c.group),
-        [&](std::string_view k, std::string_view v) {
-          last_seq = keys::LogSeq(k);
-          if (last_seq > c.last) return false;
-          if (auto id = Id::FromBytes(v.substr(0, 32))) ids.push_back(*id);
-          return ids.size() < kStreamBatch;
-        },
-        keys::Log(c.author, c.group, c.next));
-    for (const Id& id : ids) {
-      auto a = ingestor_.Find(id);
-      if (!a || !*a) continue;
-      wire::PeerMessage m;
-      *m.mutable_delivery() = DeliveryOf(**a, nullptr);
-      m.mutable_delivery()->set_reply(true);
-      Send(l, m);
-      ++counters_.replies_sent;
-      c.next = (*a)->seq + 1;
-    }
-    if (ids.size() < kStreamBatch || c.next > c.last) l.cursors.pop_front();
-  }
-}
-
-void Gossip::OnDrained(LinkId link, Millis now) {
-  now_ = now;
-  if (Link* l = FindLink(link)) Stream(*l);
-}
-
-// ---------------------------------------------------------------- membership
-
-void Gossip::AddAddress(const std::string& address, FoundBy how, Millis now,
-                        std::optional<Id> member) {
-  now_ = now;
-  AddKnown(address, how, now, member);
-  if (how == FoundBy::kSeed || how == FoundBy::kManual) {
-    // Asked for by the operator: try now, whatever the backoff said.
-    Known& k = passive_[address];
-    k.next_try = now;
-    k.permanent_failure = false;
-  }
-}
-
-void Gossip::AddKnown(const std::string& address, FoundBy how, Millis now,
-                      std::optional<Id> member) {
-  if (!PlausibleAddress(address)) return;
-  (void)now;
-  auto it = passive_.find(address);
-  if (it != passive_.end()) {
-    if (member) it->second.member = member;
-    // Seeds stay seeds; otherwise the more specific source wins.
-    if (it->second.found != FoundBy::kSeed && how == FoundBy::kSeed) it->second.found = how;
-    return;
-  }
-  if (passive_.size() >= opts_.max_passive) {
-    // Evict a random entry that is neither a seed nor linked.
-    std::vector<std::string> evictable;
-    for (const auto& [addr, k] : passive_)
-      if (k.found != FoundBy::kSeed && !(k.member && by_member_.count(*k.member)))
-        evictable.push_back(addr);
-    if (evictable.empty()) return;
-    passive_.erase(evictable[rng_() % evictable.size()]);
-  }
-  Known k;
-  k.member = member;
-  k.found = how;
-  passive_.emplace(address, k);
-  passive_dirty_ = true;
-}
-
-bool Gossip::WantsDials() const {
-  return links_.size() + dialing_.size() < opts_.active_target &&
-         dialing_.size() < opts_.max_dialing;
-}
-
-bool Gossip::Dialable(const std::string& address, const Known& k, Millis now) const {
-  if (k.permanent_failure || dialing_.count(address)) return false;
-  return !(k.member && (*k.member == self_ || by_member_.count(*k.member) || Banned(*k.member, now)));
-}
-
-void Gossip::MaintainActive(Millis now) {
-  if (!WantsDials()) return;
-  std::vector<const std::string*> candidates;
-  for (const auto& [addr, k] : passive_)
-    if (k.next_try <= now && Dialable(addr, k, now)) candidates.push_back(&addr);
-  std::shuffle(candidates.begin(), candidates.end(), rng_);
-  for (const std::string* addr : candidates) {
-    if (links_.size() + dialing_.size() >= opts_.active_target ||
-        dialing_.size() >= opts_.max_dialing)
-      break;
-    dialing_[*addr] = now;
-    Known& k = passive_[*addr];
-    // Until it answers, treat it as failing: a dial that never reports back
-    // (a transport bug) cannot pin the address forever.
-    k.next_try = now + std::max(k.backoff, opts_.backoff_min);
-    transport_.Dial(*addr);
-  }
-}
-
-void Gossip::Wake(Millis now) {
-  now_ = now;
-  spdlog::info("clock jumped (the machine slept?): reconnecting now");
-  for (auto& [addr, k] : passive_) {
-    k.next_try = now;
-    k.backoff = 0;
-  }
-  for (auto& [id, l] : links_) {
-    wire::PeerMessage m;
-    m.mutable_ping()->set_nonce(rng_());
-    Send(l, m);
-    l.ping_sent = now;
-  }
-}
+// ---------------------------------------------------------------- timers
 
 void Gossip::Tick(Millis now) {
   Flush(now);
@@ -936,40 +611,6 @@ Millis Gossip::NextDeadline() const {
   return next;
 }
 
-// Known addresses survive restarts: kPeers maps address -> found-by byte and
-// the member id when known.
-void Gossip::LoadKnown() {
-  (void)store_.Scan(Column::kPeers, "", [&](std::string_view k, std::string_view v) {
-    std::string address(k);
-    if (!PlausibleAddress(address) || v.empty()) return true;
-    Known known;
-    known.found = static_cast<FoundBy>(std::min<int>(v[0], static_cast<int>(FoundBy::kManual)));
-    if (v.size() == 33) known.member = Id::FromBytes(v.substr(1));
-    passive_.emplace(address, known);
-    persisted_.insert(address);
-    return passive_.size() < opts_.max_passive;
-  });
-}
-
-void Gossip::Persist(Millis now) {
-  storage::WriteSet ws;
-  for (const auto& [addr, k] : passive_) {
-    std::string v(1, static_cast<char>(k.found));
-    if (k.member) v += k.member->Str();
-    ws.Put(Column::kPeers, addr, v);
-  }
-  for (const auto& addr : persisted_)
-    if (!passive_.count(addr)) ws.Delete(Column::kPeers, addr);
-  last_persist_ = now;  // a failed write is retried at the next period, not at once
-  if (Status s = store_.Write(ws, storage::Durability::kWal); !s.ok()) {
-    spdlog::warn("cannot save known peers: {}", s.message());
-    return;
-  }
-  persisted_.clear();
-  for (const auto& [addr, k] : passive_) persisted_.insert(addr);
-  passive_dirty_ = false;
-}
-
 // ---------------------------------------------------------------- introspection
 
 std::vector<LinkInfo> Gossip::Links() const {
@@ -993,8 +634,8 @@ bool Gossip::IsEager(LinkId link) const {
 std::size_t Gossip::max_link_table() const {
   std::size_t m = 0;
   for (const auto& [id, l] : links_)
-    m = std::max({m, l.shorts.size(), l.missing_order.size(), l.cursors.size(),
-                  l.ihave_queue.size()});
+    m = std::max(
+        {m, l.shorts.size(), l.missing_order.size(), l.cursors.size(), l.ihave_queue.size()});
   return m;
 }
 

@@ -22,7 +22,8 @@ Result<LogIndex> LogIndex::Load(storage::Store& store) {
   });
   if (!s.ok()) return Err(s);
   s = store.Scan(Column::kForks, "", [&](std::string_view k, std::string_view) {
-    if (k.size() == 72) index.Freeze(*Id::FromBytes(k.substr(0, 32)), *Id::FromBytes(k.substr(32, 32)));
+    if (k.size() == 72)
+      index.Freeze(*Id::FromBytes(k.substr(0, 32)), *Id::FromBytes(k.substr(32, 32)));
     return true;
   });
   if (!s.ok()) return Err(s);

@@ -12,8 +12,8 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
                                                        net::HandshakeOptions hs,
                                                        PeerManagerOptions opts) {
   std::unique_ptr<PeerManager> pm(new PeerManager(node, identity, hs, std::move(opts)));
-  auto g = Gossip::Open(node.ingestor(), node.store(), *pm, node.member(), pm->opts_.gossip,
-                        pm->Now());
+  auto g =
+      Gossip::Open(node.ingestor(), node.store(), *pm, node.member(), pm->opts_.gossip, pm->Now());
   if (!g) return Err(g.error());
   pm->gossip_ = std::move(*g);
   pm->gossip_->set_parallel_for(node.PoolFor());
@@ -110,7 +110,7 @@ void PeerManager::DialThen(const std::string& address, std::function<void(Status
   resolver->async_resolve(
       host, address.substr(colon + 1),
       [this, resolver, socket, done, fail, address](const asio::error_code& ec,
-                                                   tcp::resolver::results_type results) {
+                                                    tcp::resolver::results_type results) {
         if (closed_) return;
         if (ec) return fail(Status::IOError("cannot resolve " + address + ": " + ec.message()));
         asio::async_connect(
@@ -156,10 +156,10 @@ void PeerManager::Close() {
 std::vector<PeerInfo> PeerManager::Peers() const {
   std::vector<PeerInfo> out;
   const Millis now = Now();
-  const auto wall_now = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto wall_now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (const LinkInfo& l : gossip_->Links()) {
     PeerInfo p{l.member, l.address, l.inbound, l.found, wall_now - (now - l.since), l.eager};
     if (auto it = links_.find(l.link); it != links_.end()) {

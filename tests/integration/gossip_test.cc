@@ -5,11 +5,10 @@
 // imported identity never forks its own log.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
+#include <random>
 
 #include "praxis/node/peer_manager.h"
 #include "praxis/storage/keys.h"
@@ -63,9 +62,9 @@ class GossipTest : public ::testing::Test {
     }
     auto ing = Ingestor::Open(*p->store, {});
     EXPECT_TRUE(ing);
-    p->node = std::make_unique<Node>(io_.get_executor(), pool_, *p->store, std::move(*ing),
-                                     spec.key ? *spec.key : crypto::KeyPair::Generate(),
-                                     NodeOptions{});
+    p->node =
+        std::make_unique<Node>(io_.get_executor(), pool_, *p->store, std::move(*ing),
+                               spec.key ? *spec.key : crypto::KeyPair::Generate(), NodeOptions{});
     net::HandshakeOptions hs;
     hs.network_key.fill(network);
     PeerManagerOptions opts;
@@ -332,7 +331,8 @@ TEST_F(GossipTest, AnImportedIdentityCatchesUpItsOwnLogBeforeSigningAndNeverFork
   wire::Share early;
   early.set_root(crypto::Blake2b256("too early").Str());
   early.set_title("too early");
-  EXPECT_FALSE(Publish(laptop, {.kind = wire::KIND_SHARE, .group = g, .body = SerializeBody(early)}));
+  EXPECT_FALSE(
+      Publish(laptop, {.kind = wire::KIND_SHARE, .group = g, .body = SerializeBody(early)}));
   Connect(laptop, relay);
   ASSERT_TRUE(RunUntil([&] { return HoldsAll(laptop, mine); }));
   Id s = Share(laptop, g, "from the laptop");

@@ -116,9 +116,8 @@ int GossipNet::AttachProbe(int i, const Id& member) {
 void GossipNet::ProbeSendRaw(int probe, std::string bytes) {
   Probe& p = probes_.at(probe);
   LinkEnd to{p.node, -1, p.node_link};
-  At(now_ + kProbeLatency, [this, to, bytes = std::move(bytes)]() mutable {
-    Deliver(to, std::move(bytes));
-  });
+  At(now_ + kProbeLatency,
+     [this, to, bytes = std::move(bytes)]() mutable { Deliver(to, std::move(bytes)); });
 }
 
 void GossipNet::ProbeSend(int probe, const wire::PeerMessage& m) {
@@ -244,8 +243,8 @@ std::vector<GossipNet::Edge> GossipNet::Edges() const {
     const int a = key.first, b = pipe.to.node;
     if (pipe.to.probe >= 0 || a > b) continue;
     if (!nodes_[a]->up || !nodes_[b]->up) continue;
-    out.push_back({a, b, nodes_[a]->gossip->IsEager(key.second),
-                   nodes_[b]->gossip->IsEager(pipe.to.link)});
+    out.push_back(
+        {a, b, nodes_[a]->gossip->IsEager(key.second), nodes_[b]->gossip->IsEager(pipe.to.link)});
   }
   return out;
 }

@@ -37,8 +37,7 @@ std::string ShareBody(const std::string& title) {
   return SerializeBody(s);
 }
 
-std::size_t Count(const std::vector<testutil::ProbeFrame>& inbox,
-                  wire::PeerMessage::MsgCase kind) {
+std::size_t Count(const std::vector<testutil::ProbeFrame>& inbox, wire::PeerMessage::MsgCase kind) {
   return static_cast<std::size_t>(std::count_if(
       inbox.begin(), inbox.end(), [&](const auto& f) { return f.message.msg_case() == kind; }));
 }
@@ -94,7 +93,9 @@ TEST_F(GossipLogicTest, KillingTwoActivePeersRefillsTheActiveSetFromThePassiveOn
   for (int i = 1; i < 8; ++i) net.Introduce(i, 1);
   net.Introduce(0, 1);
   ASSERT_TRUE(net.RunUntilTrue(
-      [&] { return net.node(0).gossip->link_count() == 3 && net.node(0).gossip->passive_count() >= 6; },
+      [&] {
+        return net.node(0).gossip->link_count() == 3 && net.node(0).gossip->passive_count() >= 6;
+      },
       60'000))
       << net.node(0).gossip->link_count() << " links, " << net.node(0).gossip->passive_count()
       << " known";
@@ -117,7 +118,9 @@ TEST_F(GossipLogicTest, KillingTwoActivePeersRefillsTheActiveSetFromThePassiveOn
 std::pair<std::size_t, bool> EagerTree(GossipNet& net) {
   std::vector<int> parent(net.size());
   std::iota(parent.begin(), parent.end(), 0);
-  std::function<int(int)> find = [&](int x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
+  std::function<int(int)> find = [&](int x) {
+    return parent[x] == x ? x : parent[x] = find(parent[x]);
+  };
   std::size_t eager = 0;
   for (const auto& e : net.Edges()) {
     if (!(e.eager_a && e.eager_b)) continue;
@@ -259,7 +262,9 @@ TEST_F(GossipLogicTest, UnknownFrameTypesAreCountedAndSkipped) {
   net.AddNode();
   const int probe = net.AttachProbe(0, crypto::KeyPair::Generate().public_key());
   // Field 99 of PeerMessage, length-delimited: a message type from the future.
-  net.ProbeSendRaw(probe, std::string("\x9a\x06\x03" "abc", 6));
+  net.ProbeSendRaw(probe, std::string("\x9a\x06\x03"
+                                      "abc",
+                                      6));
   net.RunUntil(net.now() + 10);
   EXPECT_FALSE(net.ProbeClosed(probe));
   EXPECT_EQ(net.node(0).gossip->counters().unknown_frames, 1u);

@@ -70,12 +70,12 @@ struct GossipOptions {
   std::size_t active_target = 5;  // dial while fewer links than this
   std::size_t max_active = 12;    // inbound links above this are refused
   std::size_t max_passive = 200;
-  std::size_t max_dialing = 3;    // dials in flight at once
-  Millis ping_after = 20'000;     // nothing received this long: ping
-  Millis idle_timeout = 60'000;   // nothing received this long: close
-  Millis graft_timeout = 500;     // advertised id missing this long: graft
-  Millis ihave_delay = 25;        // lazy advertisements are batched this long
-  Millis ban_for = 10 * 60'000;   // a member that sent provably bad input
+  std::size_t max_dialing = 3;   // dials in flight at once
+  Millis ping_after = 20'000;    // nothing received this long: ping
+  Millis idle_timeout = 60'000;  // nothing received this long: close
+  Millis graft_timeout = 500;    // advertised id missing this long: graft
+  Millis ihave_delay = 25;       // lazy advertisements are batched this long
+  Millis ban_for = 10 * 60'000;  // a member that sent provably bad input
   Millis backoff_min = 1'000;
   Millis backoff_max = 5 * 60'000;
   Millis persist_every = 30'000;  // known addresses written at most this often
@@ -87,9 +87,9 @@ struct GossipOptions {
   std::size_t max_cursors_per_link = 100'000;
   std::size_t max_heads_per_link = 1'000'000;  // log heads buffered from split frames
   std::size_t max_batch = 512;                 // deliveries judged together
-  std::size_t catchup_backlog = 1 << 20;  // stream catch-up while the backlog is below this
-  std::uint32_t listen_port = 0;          // told to peers so they can dial back
-  std::string advertise;                  // HOST:PORT peers should dial (seeds), if set
+  std::size_t catchup_backlog = 1 << 20;       // stream catch-up while the backlog is below this
+  std::uint32_t listen_port = 0;               // told to peers so they can dial back
+  std::string advertise;                       // HOST:PORT peers should dial (seeds), if set
   bool seed = false;
   std::uint64_t rng_seed = 0;  // 0: from the system's randomness
 };
@@ -105,30 +105,37 @@ struct LinkInfo {
 };
 
 struct GossipCounters {
-  std::uint64_t delivered = 0;        // announcements accepted from links
-  std::uint64_t duplicates = 0;       // payloads received again
-  std::uint64_t pushes_sent = 0;      // eager payloads sent
-  std::uint64_t replies_sent = 0;     // payloads sent for a graft, want or catch-up
-  std::uint64_t ihave_ids_sent = 0;   // short ids advertised
+  std::uint64_t delivered = 0;       // announcements accepted from links
+  std::uint64_t duplicates = 0;      // payloads received again
+  std::uint64_t pushes_sent = 0;     // eager payloads sent
+  std::uint64_t replies_sent = 0;    // payloads sent for a graft, want or catch-up
+  std::uint64_t ihave_ids_sent = 0;  // short ids advertised
   std::uint64_t grafts_sent = 0;
   std::uint64_t prunes_sent = 0;
-  std::uint64_t invalid = 0;          // provably bad input (the link was closed)
+  std::uint64_t invalid = 0;  // provably bad input (the link was closed)
   std::uint64_t deferred = 0;
   std::uint64_t out_of_scope = 0;
   std::uint64_t forks = 0;
   std::uint64_t unknown_frames = 0;
-  std::uint64_t refused_links = 0;    // banned, duplicate or over the cap
-  std::uint64_t hops_total = 0;       // sum of hops of delivered announcements
+  std::uint64_t refused_links = 0;  // banned, duplicate or over the cap
+  std::uint64_t hops_total = 0;     // sum of hops of delivered announcements
 
   // Name and value of each, for status replies and metrics.
   std::vector<std::pair<const char*, std::uint64_t>> Named() const {
-    return {{"delivered", delivered},       {"duplicates", duplicates},
-            {"pushes_sent", pushes_sent},   {"replies_sent", replies_sent},
-            {"ihave_ids_sent", ihave_ids_sent}, {"grafts_sent", grafts_sent},
-            {"prunes_sent", prunes_sent},   {"invalid", invalid},
-            {"deferred", deferred},         {"out_of_scope", out_of_scope},
-            {"forks", forks},               {"unknown_frames", unknown_frames},
-            {"refused_links", refused_links}, {"hops_total", hops_total}};
+    return {{"delivered", delivered},
+            {"duplicates", duplicates},
+            {"pushes_sent", pushes_sent},
+            {"replies_sent", replies_sent},
+            {"ihave_ids_sent", ihave_ids_sent},
+            {"grafts_sent", grafts_sent},
+            {"prunes_sent", prunes_sent},
+            {"invalid", invalid},
+            {"deferred", deferred},
+            {"out_of_scope", out_of_scope},
+            {"forks", forks},
+            {"unknown_frames", unknown_frames},
+            {"refused_links", refused_links},
+            {"hops_total", hops_total}};
   }
 };
 
@@ -219,7 +226,7 @@ class Gossip {
     Millis ping_sent = 0;  // 0: none outstanding
     bool hello_received = false;
     bool eager = true;
-    std::string salt;                  // ours
+    std::string salt;  // ours
     std::array<std::uint8_t, 16> short_key{};
     bool short_key_ready = false;
     std::unordered_map<std::uint64_t, Id> shorts;  // short id -> id, recent ids
@@ -232,7 +239,7 @@ class Gossip {
     std::deque<std::pair<Millis, std::uint64_t>> missing_order;
     std::deque<Cursor> cursors;
     std::size_t wants_in_flight = 0;
-    std::unordered_set<Id, IdHash> heads_sent;           // groups whose heads we sent
+    std::unordered_set<Id, IdHash> heads_sent;                       // groups whose heads we sent
     std::unordered_map<Id, wire::GroupHeads, IdHash> heads_partial;  // frames so far
     std::size_t heads_partial_logs = 0;
   };
@@ -300,9 +307,9 @@ class Gossip {
 
   std::map<LinkId, Link> links_;
   std::unordered_map<Id, LinkId, IdHash> by_member_;
-  std::map<std::string, Known> passive_;          // by address
-  std::map<std::string, Millis> dialing_;         // address -> when dialled
-  std::unordered_map<Id, Millis, IdHash> bans_;   // member -> refused until
+  std::map<std::string, Known> passive_;         // by address
+  std::map<std::string, Millis> dialing_;        // address -> when dialled
+  std::unordered_map<Id, Millis, IdHash> bans_;  // member -> refused until
   std::set<std::string> persisted_;
   bool passive_dirty_ = false;
   Millis last_persist_ = 0;

@@ -105,7 +105,7 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   bool closed_ = false;
 
   LinkId next_link_ = 1;
-  std::vector<std::shared_ptr<net::Session>> pending_;  // handshaking
+  std::vector<std::shared_ptr<net::Session>> pending_;           // handshaking
   std::unordered_map<const net::Session*, std::string> dialed_;  // outbound: the address dialled
   std::map<LinkId, std::shared_ptr<net::Session>> links_;
   std::unordered_map<const net::Session*, LinkId> link_of_;
