@@ -295,14 +295,28 @@ wire::Delivery Gossip::DeliveryOf(const Announcement& a, const Announcement* ori
   return d;
 }
 
+void Gossip::ScopeWidened(const Announcement& a) {
+  if (a.kind != wire::KIND_JOIN || !a.group) return;
+  const GroupState* g = ingestor_.Group(*a.group);
+  if (!g || !g->genesis.invite_only()) return;
+  for (auto& [id, l] : links_) {
+    if (!(a.author == self_ || a.author == l.member) || !InScope(l, *a.group)) continue;
+    // Theirs may have come (and been dropped as out of scope) before this
+    // join arrived: ask for them again.
+    SendHeads(l, *a.group, /*answer=*/true);
+  }
+}
+
 void Gossip::OnOwn(const Announcement& a, const Announcement* original, Millis now) {
   now_ = now;
   index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
+  ScopeWidened(a);
   Forward(a, original, std::nullopt, 0, now);
 }
 
 void Gossip::Accepted(const Announcement& a, const Announcement* original) {
   index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
+  ScopeWidened(a);
   if (flushing_) {
     batch_accepted_.try_emplace(a.id, a, original ? std::optional(*original) : std::nullopt);
     return;

@@ -35,11 +35,12 @@ void Gossip::SendDigest(Link& l) {
   if (m.digest().groups_size() > 0 || index_.groups().empty()) flush();
 }
 
-void Gossip::SendHeads(Link& l, const Id& group) {
+void Gossip::SendHeads(Link& l, const Id& group, bool answer) {
   l.heads_sent.insert(group);
   wire::PeerMessage m;
   auto* h = m.mutable_heads();
   h->set_group(group.Str());
+  h->set_answer(answer);
   if (const LogIndex::Group* g = index_.Find(group)) {
     for (const auto& [author, head] : g->logs) {
       if (h->logs_size() >= static_cast<int>(kHeadsPerFrame)) {
@@ -90,10 +91,10 @@ void Gossip::OnHeads(Link& l, const wire::GroupHeads& h, Millis now) {
     l.heads_partial_logs -= static_cast<std::size_t>(all.logs_size());
     l.heads_partial.erase(*group);
     // They differ from us here: answer with ours unless already sent.
-    if (!l.heads_sent.count(*group)) SendHeads(l, *group);
+    if (!l.heads_sent.count(*group) || h.answer()) SendHeads(l, *group);
     return ReconcileGroup(l, *group, all);
   }
-  if (!l.heads_sent.count(*group)) SendHeads(l, *group);
+  if (!l.heads_sent.count(*group) || h.answer()) SendHeads(l, *group);
   ReconcileGroup(l, *group, h);
 }
 

@@ -13,6 +13,7 @@ namespace praxis::testutil {
 class TestAuthor {
  public:
   TestAuthor() : key_(crypto::KeyPair::Generate()) {}
+  explicit TestAuthor(crypto::KeyPair key) : key_(std::move(key)) {}
   const Id& id() const { return key_.public_key(); }
   const crypto::KeyPair& key() const { return key_; }
 

@@ -47,7 +47,7 @@ GossipNet::~GossipNet() {
 NetNode& GossipNet::AddNode(node::GossipOptions opts) {
   auto n = std::make_unique<NetNode>();
   n->index = static_cast<int>(nodes_.size());
-  n->member = crypto::KeyPair::Generate().public_key();
+  n->member = n->key.public_key();
   n->address = AddressOf(n->index);
   auto store = storage::OpenRocksStore({.path = n->dir.Sub("db")});
   if (!store) throw std::runtime_error(store.error().ToString());

@@ -29,6 +29,7 @@ class GossipNet;
 struct NetNode {
   int index = 0;
   Id member;
+  crypto::KeyPair key = crypto::KeyPair::Generate();  // the node's identity (member = its public key)
   std::string address;  // "10.0.<i/256>.<i%256>:7000"
   bool up = true;
   TempDir dir;

@@ -261,7 +261,7 @@ class Gossip {
   void OnDigest(Link& l, const wire::GroupDigest& d);
   void OnHeads(Link& l, const wire::GroupHeads& h, Millis now);
   void ReconcileGroup(Link& l, const Id& group, const wire::GroupHeads& theirs);
-  void SendHeads(Link& l, const Id& group);
+  void SendHeads(Link& l, const Id& group, bool answer = false);
   void OnDelivery(Link& l, wire::Delivery d, Millis now);
   void Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Millis now);
   void OnIHave(Link& l, const wire::IHave& m, Millis now);
@@ -280,6 +280,9 @@ class Gossip {
   std::uint64_t ShortId(const Link& l, const Id& id) const;
   wire::Delivery DeliveryOf(const Announcement& a, const Announcement* original) const;
   bool InScope(const Link& l, const Id& log_group);
+  // A join widens an invite-only group's scope: reconcile it with the links
+  // that are now in it.
+  void ScopeWidened(const Announcement& a);
   void SendForkProof(const Id& author, const Id& group, std::uint64_t seq);
 
   // Catch-up.
