@@ -241,7 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
         r = Stage(req.stage());
         break;
       case R::kImport:
-        r = Import(req.import());
+        r = co_await Import(req.import());
         break;
       case R::kWatch: {
         bool alive = co_await Watch();
@@ -254,20 +254,29 @@ class Session : public std::enable_shared_from_this<Session> {
     co_return alive;
   }
 
-  Result<control::Response> Import(const control::ImportRequest& req) {
+  awaitable<Result<control::Response>> Import(const control::ImportRequest& req) {
     constexpr int kMaxImport = 10'000;
     if (req.envelopes_size() > kMaxImport)
-      return Err(Status::InvalidArgument("at most " + std::to_string(kMaxImport) +
+      co_return Err(Status::InvalidArgument("at most " + std::to_string(kMaxImport) +
                                          " announcements per import request"));
     if (req.originals_size() != 0 && req.originals_size() != req.envelopes_size())
-      return Err(Status::InvalidArgument("import: one original per envelope, or none"));
+      co_return Err(Status::InvalidArgument("import: one original per envelope, or none"));
     std::vector<RawDelivery> batch(static_cast<std::size_t>(req.envelopes_size()));
     for (int i = 0; i < req.envelopes_size(); ++i) {
       batch[i].envelope = req.envelopes(i);
       if (req.originals_size()) batch[i].original = req.originals(i);
     }
-    auto outcomes = node_.ingestor().IngestBatch(batch, storage::Durability::kWal,
-                                                 node_.PoolFor());
+    auto outcomes = peers_ ? peers_->IngestLocal(batch)
+                           : node_.ingestor().IngestBatch(batch, storage::Durability::kWal,
+                                                          node_.PoolFor());
+    // Overload slows the publisher (this reply waits) rather than dropping
+    // anything: links whose outbox overflows would be cut.
+    constexpr std::size_t kMaxBacklog = 4 << 20;
+    asio::steady_timer wait(socket_.get_executor());
+    for (int i = 0; peers_ && peers_->TotalBacklog() > kMaxBacklog && i < 12'000; ++i) {
+      wait.expires_after(std::chrono::milliseconds(5));
+      (void)co_await wait.async_wait(kTuple);
+    }
     control::Response r;
     auto* out = r.mutable_import();
     for (const auto& o : outcomes) {
@@ -283,7 +292,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if ((o.kind == K::kInvalid || o.kind == K::kDeferred) && out->first_problem().empty())
         out->set_first_problem(o.reason);
     }
-    return r;
+    co_return r;
   }
 
   // Streams an event per announcement held until the client goes away.

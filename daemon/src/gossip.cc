@@ -236,13 +236,6 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
   if (h.link_salt().size() != kSaltSize) return Punish(l, "hello salt is not 16 bytes", now);
   if (h.listen_port() > 65535) return Punish(l, "hello listen port out of range", now);
   l.hello_received = true;
-  // Both salts key the link's short ids: neither side alone chooses them, so
-  // nobody can grind announcements whose short ids collide on a link.
-  const std::string& a = std::min(l.salt, h.link_salt());
-  const std::string& b = std::max(l.salt, h.link_salt());
-  Id key = crypto::Blake2b256("praxis/short-id/v1\0" + a + b);
-  std::memcpy(l.short_key.data(), key.bytes.data(), l.short_key.size());
-  l.short_key_ready = true;
   std::string dialable;
   if (!h.advertise().empty() && PlausibleAddress(h.advertise()))
     dialable = h.advertise();
@@ -265,19 +258,29 @@ bool Gossip::InScope(const Link& l, const Id& log_group) {
   return head && head->member;
 }
 
-std::uint64_t Gossip::ShortId(const Link& l, const Id& id) const {
+// The first 8 bytes of the id. The same on every link, so a node can tell
+// that two peers advertise the same announcement and graft from one of them
+// (docs/design-notes.md: why not per-link keyed ids). Ids are BLAKE2b
+// outputs: making one whose first 8 bytes equal a given id's takes ~2^64
+// hashes, so a short id cannot be aimed at someone else's announcement.
+std::uint64_t Gossip::ShortId(const Id& id) {
   std::uint64_t out;
-  crypto_shorthash(reinterpret_cast<unsigned char*>(&out), id.bytes.data(), id.bytes.size(),
-                   l.short_key.data());
+  std::memcpy(&out, id.bytes.data(), sizeof out);
   return out;
 }
 
-void Gossip::Remember(Link& l, std::uint64_t short_id, const Id& id) {
-  if (!l.shorts.emplace(short_id, id).second) return;
-  l.shorts_order.push_back(short_id);
-  if (l.shorts_order.size() > opts_.short_window) {
-    l.shorts.erase(l.shorts_order.front());
-    l.shorts_order.pop_front();
+void Gossip::Remember(const Id& id) {
+  const std::uint64_t sid = ShortId(id);
+  if (auto m = missing_.find(sid); m != missing_.end()) {
+    if (Link* first = FindLink(m->second.first); first && first->missing_first)
+      --first->missing_first;
+    missing_.erase(m);
+  }
+  if (!recent_.emplace(sid, id).second) return;
+  recent_order_.push_back(sid);
+  if (recent_order_.size() > opts_.short_window) {
+    recent_.erase(recent_order_.front());
+    recent_order_.pop_front();
   }
 }
 
@@ -321,46 +324,48 @@ void Gossip::Accepted(const Announcement& a, const Announcement* original) {
     batch_accepted_.try_emplace(a.id, a, original ? std::optional(*original) : std::nullopt);
     return;
   }
+  const std::uint32_t hops = ingest_from_ ? ingest_hops_ : 0;
   if (ingest_from_) {
     ++counters_.delivered;
-    counters_.hops_total += ingest_hops_;
+    counters_.hops_total += hops;
   }
-  Forward(a, original, ingest_from_, ingest_hops_, now_);
+  Forward(a, original, ingest_from_, hops, now_);
 }
 
 void Gossip::Forward(const Announcement& a, const Announcement* original,
                      std::optional<LinkId> from, std::uint32_t hops, Millis now) {
   const Id group = a.LogGroup();
+  Remember(a.id);
   std::string frame;  // encoded once, sent to every eager link
+  std::vector<Link*> lazy;
   for (auto& [id, l] : links_) {
-    if (!l.short_key_ready) {
-      // No hello yet: no short ids either; the link is still eager.
-      if (id == from || !InScope(l, group)) continue;
-    }
-    const std::uint64_t sid = l.short_key_ready ? ShortId(l, a.id) : 0;
-    if (l.short_key_ready) {
-      Remember(l, sid, a.id);
-      l.missing.erase(sid);
-    }
     if (id == from || !InScope(l, group)) continue;
-    if (l.eager) {
-      if (frame.empty()) {
-        wire::PeerMessage m;
-        *m.mutable_delivery() = DeliveryOf(a, original);
-        m.mutable_delivery()->set_hops(hops);
-        frame = Encode(m);
-      }
-      transport_.Send(id, frame);
-      ++counters_.pushes_sent;
-    } else if (l.short_key_ready) {
-      if (l.ihave_queue.empty()) l.ihave_due = now + opts_.ihave_delay;
-      l.ihave_queue.push_back(sid);
+    if (!l.eager) {
+      lazy.push_back(&l);
+      continue;
     }
+    if (frame.empty()) {
+      wire::PeerMessage m;
+      *m.mutable_delivery() = DeliveryOf(a, original);
+      m.mutable_delivery()->set_hops(hops);
+      frame = Encode(m);
+    }
+    transport_.Send(id, frame);
+    ++counters_.pushes_sent;
+  }
+  // Lazy advertisements go to a few random lazy links, not all: the tree
+  // carries the payload; these only let a node cut off from it notice.
+  if (lazy.size() > opts_.lazy_fanout) {
+    std::shuffle(lazy.begin(), lazy.end(), rng_);
+    lazy.resize(opts_.lazy_fanout);
+  }
+  for (Link* l : lazy) {
+    if (l->ihave_queue.empty()) l->ihave_due = now + opts_.ihave_delay;
+    l->ihave_queue.push_back(ShortId(a.id));
   }
 }
 
 void Gossip::OnDelivery(Link& l, wire::Delivery d, Millis now) {
-  if (d.reply() && l.wants_in_flight) --l.wants_in_flight;
   inbox_.push_back({l.id, std::move(d)});
   if (inbox_.size() >= opts_.max_batch) Flush(now);
 }
@@ -406,9 +411,10 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
     case K::kDuplicate:
       ++counters_.duplicates;
       if (!l) break;
-      if (l->short_key_ready) Remember(*l, ShortId(*l, o.id), o.id);
-      if (!d.reply() && l->eager) {
-        // Plumtree: a second eager copy means a cycle in the tree.
+      if (!d.reply()) {
+        // Plumtree: a second eager copy means a cycle in the tree. Prune
+        // even if this end is lazy already: the sender still thinks the
+        // link eager (a graft and a prune crossed).
         l->eager = false;
         wire::PeerMessage m;
         m.mutable_prune();
@@ -424,19 +430,12 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
       break;
     case K::kDeferred: {
       ++counters_.deferred;
-      if (!l || !o.waiting_for || l->wants_in_flight >= kMaxWantsInFlight) break;
-      ++l->wants_in_flight;
-      wire::PeerMessage m;
-      auto* want = m.mutable_want();
-      want->add_ids(o.waiting_for->Str());
-      if (auto parsed = ParseAnnouncement(d.envelope())) {
-        auto head = ingestor_.Head(parsed->author, parsed->LogGroup());
-        auto* after = want->add_after();
-        after->set_author(parsed->author.Str());
-        after->set_log_group(parsed->LogGroup().Str());
-        after->set_seq(head ? head->seq : 0);
-      }
-      Send(*l, m);
+      // Out of order is normal on a tree with several paths in flight: ask
+      // the sender for the dependency only if it is still missing a little
+      // later (AskWants), and only for it.
+      if (!l || !o.waiting_for || l->wants_queued >= opts_.max_wants_per_link) break;
+      ++l->wants_queued;
+      wants_.push_back({now + opts_.want_delay, l->id, *o.waiting_for});
       break;
     }
     case K::kOutOfScope:
@@ -487,22 +486,83 @@ void Gossip::OnForkProof(Link& l, const wire::ForkProof& p, Millis now) {
 }
 
 void Gossip::OnIHave(Link& l, const wire::IHave& m, Millis now) {
-  if (!l.short_key_ready) return;
   for (std::uint64_t sid : m.short_ids()) {
-    if (l.shorts.count(sid) || l.missing.count(sid)) continue;
-    if (l.missing_order.size() >= opts_.max_missing_per_link) break;
-    l.missing.emplace(sid, now + opts_.graft_timeout);
-    l.missing_order.emplace_back(now + opts_.graft_timeout, sid);
+    if (recent_.count(sid)) continue;  // held (or just sent on)
+    auto it = missing_.find(sid);
+    if (it != missing_.end()) {
+      // Another advertiser of the same announcement: next in line to graft.
+      auto& ads = it->second.advertisers;
+      if (ads.size() < 8 && std::find(ads.begin(), ads.end(), l.id) == ads.end())
+        ads.push_back(l.id);
+      continue;
+    }
+    if (l.missing_first >= opts_.max_missing_per_link || missing_.size() >= opts_.max_missing)
+      break;  // the rest is ignored: the tree or catch-up brings it
+    Missing& e = missing_[sid];
+    e.deadline = now + opts_.graft_timeout;
+    e.advertisers.push_back(l.id);
+    e.first = l.id;
+    ++l.missing_first;
+    missing_order_.emplace_back(e.deadline, sid);
   }
+}
+
+void Gossip::Repair(Millis now) {
+  std::map<LinkId, wire::PeerMessage> grafts;
+  while (!missing_order_.empty() && missing_order_.front().first <= now) {
+    auto [deadline, sid] = missing_order_.front();
+    missing_order_.pop_front();
+    auto it = missing_.find(sid);
+    if (it == missing_.end() || it->second.deadline != deadline) continue;  // arrived or moved
+    Missing& e = it->second;
+    // Graft from the first advertiser still linked; the next one gets its
+    // turn one timeout later if this one does not deliver (Plumtree).
+    LinkId from = 0;
+    while (!e.advertisers.empty() && !from) {
+      if (links_.count(e.advertisers.front())) from = e.advertisers.front();
+      e.advertisers.erase(e.advertisers.begin());
+    }
+    if (!from) {
+      if (Link* first = FindLink(e.first); first && first->missing_first) --first->missing_first;
+      missing_.erase(it);
+      continue;
+    }
+    grafts[from].mutable_graft()->add_short_ids(sid);
+    e.deadline = now + opts_.graft_timeout;
+    missing_order_.emplace_back(e.deadline, sid);
+  }
+  for (auto& [id, m] : grafts) {
+    Link& l = links_.at(id);
+    l.eager = true;
+    counters_.grafts_sent += m.graft().short_ids_size();
+    Send(l, m);
+  }
+}
+
+void Gossip::AskWants(Millis now) {
+  std::map<LinkId, wire::PeerMessage> asks;
+  while (!wants_.empty() && wants_.front().at <= now) {
+    PendingWant w = wants_.front();
+    wants_.pop_front();
+    Link* l = FindLink(w.link);
+    if (!l) continue;
+    if (l->wants_queued) --l->wants_queued;
+    if (recent_.count(ShortId(w.id)) || ingestor_.Held(w.id)) continue;  // came meanwhile
+    auto& m = asks[w.link];
+    bool dup = false;
+    for (const auto& have : m.want().ids()) dup |= have == w.id.View();
+    if (!dup) m.mutable_want()->add_ids(w.id.Str());
+  }
+  for (auto& [id, m] : asks) Send(links_.at(id), m);
 }
 
 void Gossip::OnGraft(Link& l, const wire::Graft& m) {
   l.eager = true;
   for (std::uint64_t sid : m.short_ids()) {
-    auto it = l.shorts.find(sid);
-    if (it == l.shorts.end()) continue;
+    auto it = recent_.find(sid);
+    if (it == recent_.end()) continue;
     auto a = ingestor_.Find(it->second);
-    if (!a || !*a) continue;
+    if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);
@@ -570,26 +630,13 @@ void Gossip::Tick(Millis now) {
       }
       l.ihave_queue.clear();
     }
-    // Tree repair: what was advertised and has not arrived is grafted.
-    wire::PeerMessage graft;
-    while (!l.missing_order.empty() && l.missing_order.front().first <= now) {
-      auto [deadline, sid] = l.missing_order.front();
-      l.missing_order.pop_front();
-      auto it = l.missing.find(sid);
-      if (it == l.missing.end() || it->second != deadline) continue;  // arrived meanwhile
-      graft.mutable_graft()->add_short_ids(sid);
-      l.missing.erase(it);
-    }
-    if (graft.has_graft()) {
-      l.eager = true;
-      counters_.grafts_sent += graft.graft().short_ids_size();
-      Send(l, graft);
-    }
   }
   for (auto& [id, why] : to_close) {
     spdlog::info("closing idle link to {}", links_.at(id).member.Short());
     Drop(links_.at(id), why);
   }
+  Repair(now);
+  AskWants(now);
   MaintainActive(now);
   if (now >= next_shuffle_) {
     // Keeps passive sets fresh: addresses learnt at connect time age, and
@@ -610,13 +657,15 @@ Millis Gossip::NextDeadline() const {
     next = std::min(next, l.last_received + opts_.idle_timeout);
     if (!l.ping_sent) next = std::min(next, l.last_received + opts_.ping_after);
     if (!l.ihave_queue.empty()) next = std::min(next, l.ihave_due);
-    for (const auto& [deadline, sid] : l.missing_order) {
-      if (auto it = l.missing.find(sid); it != l.missing.end() && it->second == deadline) {
-        next = std::min(next, deadline);
-        break;
-      }
+  }
+  for (const auto& [deadline, sid] : missing_order_) {
+    auto it = missing_.find(sid);
+    if (it != missing_.end() && it->second.deadline == deadline) {
+      next = std::min(next, deadline);
+      break;
     }
   }
+  if (!wants_.empty()) next = std::min(next, wants_.front().at);
   if (WantsDials())
     for (const auto& [addr, k] : passive_)
       if (Dialable(addr, k, now_)) next = std::min(next, std::max(k.next_try, now_));
@@ -649,7 +698,7 @@ std::size_t Gossip::max_link_table() const {
   std::size_t m = 0;
   for (const auto& [id, l] : links_)
     m = std::max(
-        {m, l.shorts.size(), l.missing_order.size(), l.cursors.size(), l.ihave_queue.size()});
+{m, l.missing_first, l.wants_queued, l.cursors.size(), l.ihave_queue.size()});
   return m;
 }
 

@@ -16,7 +16,6 @@ inline constexpr std::size_t kStreamBatch = 64;   // log entries read per store 
 inline constexpr std::size_t kExchangeSent = 16;  // addresses offered in one exchange
 inline constexpr std::size_t kMaxAddress = 255;
 inline constexpr std::size_t kMaxWantIds = 1'024;
-inline constexpr std::size_t kMaxWantsInFlight = 256;  // per link: dependency requests sent
 
 inline std::string Encode(const wire::PeerMessage& m) { return m.SerializeAsString(); }
 

@@ -250,6 +250,20 @@ void PeerManager::Close(LinkId link, const Status& why) {
   s->Stop(why);
 }
 
+std::vector<IngestOutcome> PeerManager::IngestLocal(std::span<const RawDelivery> batch) {
+  gossip_->set_now(Now());
+  auto outcomes =
+      node_.ingestor().IngestBatch(batch, storage::Durability::kWal, node_.PoolFor());
+  Arm();  // lazy advertisements of what was accepted are due soon
+  return outcomes;
+}
+
+std::size_t PeerManager::TotalBacklog() const {
+  std::size_t total = 0;
+  for (const auto& [id, s] : links_) total += s->backlog();
+  return total;
+}
+
 std::size_t PeerManager::Backlog(LinkId link) const {
   auto it = links_.find(link);
   return it == links_.end() ? 0 : it->second->backlog();

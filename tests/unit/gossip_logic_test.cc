@@ -284,8 +284,17 @@ TEST_F(GossipLogicTest, OutOfOrderSeqIsDeferredNotPunishedAndAcceptedOnceTheGapF
   EXPECT_FALSE(net.ProbeClosed(probe));
   EXPECT_FALSE(net.Holds(0, s2.id));
   EXPECT_EQ(net.node(0).gossip->counters().deferred, 1u);
-  // The node asked for what it lacks.
-  ASSERT_GE(Count(net.ProbeInbox(probe), wire::PeerMessage::kWant), 1u);
+  // The node asks for what it lacks, once the tree has had a chance to
+  // bring it (want_delay), and for exactly that id.
+  EXPECT_EQ(Count(net.ProbeInbox(probe), wire::PeerMessage::kWant), 0u);
+  net.RunUntil(net.now() + GossipOptions{}.want_delay + 10);
+  ASSERT_EQ(Count(net.ProbeInbox(probe), wire::PeerMessage::kWant), 1u);
+  for (const auto& f : net.ProbeInbox(probe))
+    if (f.message.has_want()) {
+      ASSERT_EQ(f.message.want().ids_size(), 1);
+      EXPECT_EQ(f.message.want().ids(0), s1.id.Str());
+      EXPECT_EQ(f.message.want().after_size(), 0);
+    }
   net.ProbeSend(probe, DeliveryMsg(s1, true));
   net.RunUntil(net.now() + 10);
   EXPECT_TRUE(net.Holds(0, s1.id));

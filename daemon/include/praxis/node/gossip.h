@@ -73,16 +73,20 @@ struct GossipOptions {
   std::size_t max_dialing = 3;   // dials in flight at once
   Millis ping_after = 20'000;    // nothing received this long: ping
   Millis idle_timeout = 60'000;  // nothing received this long: close
-  Millis graft_timeout = 500;    // advertised id missing this long: graft
-  Millis ihave_delay = 25;       // lazy advertisements are batched this long
+  Millis graft_timeout = 500;  // advertised id missing this long: graft (then the next advertiser)
+  Millis ihave_delay = 50;     // lazy advertisements are batched this long
+  std::size_t lazy_fanout = 2;  // lazy links told of each announcement (random ones)
+  Millis want_delay = 250;      // a deferred one's dependency is asked for after this
   Millis ban_for = 10 * 60'000;  // a member that sent provably bad input
   Millis backoff_min = 1'000;
   Millis backoff_max = 5 * 60'000;
   Millis persist_every = 30'000;  // known addresses written at most this often
   Millis shuffle_every = 30'000;  // peer exchange with one random link (HyParView's shuffle)
   std::size_t max_bans = 10'000;
-  std::size_t max_missing_per_link = 8'192;  // advertised ids awaited
-  std::size_t short_window = 16'384;         // recent ids whose short ids a link knows
+  std::size_t max_missing_per_link = 8'192;  // advertised ids awaited, first heard from a link
+  std::size_t max_missing = 65'536;          // advertised ids awaited in all
+  std::size_t short_window = 65'536;         // recent ids recognised by their short ids
+  std::size_t max_wants_per_link = 256;      // dependency requests queued for one link
   std::size_t max_exchange = 32;             // addresses taken from one exchange
   std::size_t max_cursors_per_link = 100'000;
   std::size_t max_heads_per_link = 1'000'000;  // log heads buffered from split frames
@@ -172,6 +176,9 @@ class Gossip {
   // transport calls it after each read; Tick and a full batch call it too.
   void Flush(Millis now);
   void set_parallel_for(ParallelFor pf) { pf_ = std::move(pf); }
+  // The time, for announcements that enter through the ingestor directly
+  // (imports) and are forwarded from its accepted hook.
+  void set_now(Millis now) { now_ = now; }
   // A dial failed (resolve, connect or handshake). `permanent`: never retry
   // (e.g. it reached this node itself).
   void OnDialFailed(const std::string& address, bool permanent, Millis now);
@@ -226,19 +233,12 @@ class Gossip {
     Millis ping_sent = 0;  // 0: none outstanding
     bool hello_received = false;
     bool eager = true;
-    std::string salt;  // ours
-    std::array<std::uint8_t, 16> short_key{};
-    bool short_key_ready = false;
-    std::unordered_map<std::uint64_t, Id> shorts;  // short id -> id, recent ids
-    std::deque<std::uint64_t> shorts_order;
+    std::string salt;                        // ours, sent in the hello
     std::vector<std::uint64_t> ihave_queue;  // to advertise at ihave_due
     Millis ihave_due = 0;
-    // Advertised to us and not held: short id -> graft deadline, and the same
-    // in deadline order (entries already erased from the map are skipped).
-    std::unordered_map<std::uint64_t, Millis> missing;
-    std::deque<std::pair<Millis, std::uint64_t>> missing_order;
+    std::size_t missing_first = 0;  // entries of missing_ this link advertised first
+    std::size_t wants_queued = 0;   // entries of wants_ for this link
     std::deque<Cursor> cursors;
-    std::size_t wants_in_flight = 0;
     std::unordered_set<Id, IdHash> heads_sent;                       // groups whose heads we sent
     std::unordered_map<Id, wire::GroupHeads, IdHash> heads_partial;  // frames so far
     std::size_t heads_partial_logs = 0;
@@ -276,8 +276,10 @@ class Gossip {
   void Accepted(const Announcement& a, const Announcement* original);
   void Forward(const Announcement& a, const Announcement* original, std::optional<LinkId> from,
                std::uint32_t hops, Millis now);
-  void Remember(Link& l, std::uint64_t short_id, const Id& id);
-  std::uint64_t ShortId(const Link& l, const Id& id) const;
+  void Remember(const Id& id);
+  static std::uint64_t ShortId(const Id& id);
+  void Repair(Millis now);    // grafts what advertisers promised and nobody sent
+  void AskWants(Millis now);  // asks for dependencies still missing
   wire::Delivery DeliveryOf(const Announcement& a, const Announcement* original) const;
   bool InScope(const Link& l, const Id& log_group);
   // A join widens an invite-only group's scope: reconcile it with the links
@@ -323,6 +325,28 @@ class Gossip {
   // where the announcement came from.
   OwnLogHooks own_hooks_;
   ParallelFor pf_;
+  // Short ids (the first 8 bytes of an id) of recent ids, to recognise
+  // advertisements of what is held and to answer grafts.
+  std::unordered_map<std::uint64_t, Id> recent_;
+  std::deque<std::uint64_t> recent_order_;
+  // Advertised and not held: who advertised it (in order) and when to graft
+  // from the next of them. `missing_order_` holds (deadline, short id) in
+  // time order; entries whose deadline moved on are skipped.
+  struct Missing {
+    Millis deadline = 0;
+    std::vector<LinkId> advertisers;
+    LinkId first = 0;
+  };
+  std::unordered_map<std::uint64_t, Missing> missing_;
+  std::deque<std::pair<Millis, std::uint64_t>> missing_order_;
+  // Dependencies of deferred announcements, asked for after want_delay if
+  // still missing (the tree usually brings them first).
+  struct PendingWant {
+    Millis at;
+    LinkId link;
+    Id id;
+  };
+  std::deque<PendingWant> wants_;
   struct Inbound {
     LinkId link;
     wire::Delivery d;

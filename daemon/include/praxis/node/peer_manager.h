@@ -66,6 +66,12 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   std::size_t peer_count() const { return gossip_->link_count(); }
   std::size_t handshaking() const { return pending_.size(); }
   Gossip& gossip() { return *gossip_; }
+  // Judges announcements that did not come from a peer (imports) and sends
+  // on what it accepts at once.
+  std::vector<IngestOutcome> IngestLocal(std::span<const RawDelivery> batch);
+  // Bytes queued on every link: a publisher waits while this is high, so an
+  // overloaded node slows its publishers instead of dropping links.
+  std::size_t TotalBacklog() const;
 
   // net::SessionHost
   void OnPeerUp(const std::shared_ptr<net::Session>& s) override;
