@@ -43,6 +43,7 @@ Result<std::unique_ptr<Gossip>> Gossip::Open(Ingestor& ingestor, storage::Store&
   g->now_ = now;
   g->last_persist_ = now;
   g->next_shuffle_ = now + g->opts_.shuffle_every;
+  g->next_sync_ = now + g->opts_.sync_every;
   g->LoadKnown();
   return g;
 }
@@ -638,6 +639,16 @@ void Gossip::Tick(Millis now) {
   Repair(now);
   AskWants(now);
   MaintainActive(now);
+  if (now >= next_sync_) {
+    // Anti-entropy: whatever the tree and its repair missed (a lost lazy
+    // advertisement, a dependency asked of a peer that then left) is found
+    // by comparing fingerprints with one random peer now and then.
+    next_sync_ = now + opts_.sync_every;
+    std::vector<Link*> ready;
+    for (auto& [id, l] : links_)
+      if (l.hello_received) ready.push_back(&l);
+    if (!ready.empty()) SendDigest(*ready[rng_() % ready.size()], /*answer=*/true);
+  }
   if (now >= next_shuffle_) {
     // Keeps passive sets fresh: addresses learnt at connect time age, and
     // nodes that joined later are heard of only this way.
@@ -670,7 +681,7 @@ Millis Gossip::NextDeadline() const {
     for (const auto& [addr, k] : passive_)
       if (Dialable(addr, k, now_)) next = std::min(next, std::max(k.next_try, now_));
   if (passive_dirty_) next = std::min(next, last_persist_ + opts_.persist_every);
-  if (!links_.empty()) next = std::min(next, next_shuffle_);
+  if (!links_.empty()) next = std::min({next, next_shuffle_, next_sync_});
   return next;
 }
 

@@ -17,7 +17,7 @@ using namespace gossip_internal;
 
 // ---------------------------------------------------------------- catch-up
 
-void Gossip::SendDigest(Link& l) {
+void Gossip::SendDigest(Link& l, bool answer) {
   wire::PeerMessage m;
   auto flush = [&] {
     Send(l, m);
@@ -32,7 +32,8 @@ void Gossip::SendDigest(Link& l) {
     e->set_logs(static_cast<std::uint32_t>(g.logs.size()));
     if (m.digest().groups_size() >= static_cast<int>(kDigestGroupsPerFrame)) flush();
   }
-  if (m.digest().groups_size() > 0 || index_.groups().empty()) flush();
+  m.mutable_digest()->set_answer(answer);
+  flush();  // the last frame (maybe empty: it still carries `answer`)
 }
 
 void Gossip::SendHeads(Link& l, const Id& group, bool answer) {
@@ -60,6 +61,9 @@ void Gossip::SendHeads(Link& l, const Id& group, bool answer) {
 }
 
 void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
+  // Anti-entropy: the peer wants ours too, so both sides compare (as on
+  // connect) and each streams what the other lacks.
+  if (d.answer()) SendDigest(l);
   for (const auto& e : d.groups()) {
     auto group = Id::FromBytes(e.group());
     if (!group) continue;

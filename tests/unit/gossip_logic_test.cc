@@ -85,6 +85,7 @@ TEST_F(GossipLogicTest, KillingTwoActivePeersRefillsTheActiveSetFromThePassiveOn
   GossipNet net;
   GossipOptions opts;
   opts.active_target = 3;
+  opts.shuffle_every = 5'000;  // addresses spread within the test's minute
   GossipOptions first = opts;
   first.max_active = 3;  // node 0's active set is exactly three links
   net.AddNode(first);

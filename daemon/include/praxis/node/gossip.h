@@ -82,6 +82,7 @@ struct GossipOptions {
   Millis backoff_max = 5 * 60'000;
   Millis persist_every = 30'000;  // known addresses written at most this often
   Millis shuffle_every = 30'000;  // peer exchange with one random link (HyParView's shuffle)
+  Millis sync_every = 10'000;     // digests exchanged with one random link (anti-entropy)
   std::size_t max_bans = 10'000;
   std::size_t max_missing_per_link = 8'192;  // advertised ids awaited, first heard from a link
   std::size_t max_missing = 65'536;          // advertised ids awaited in all
@@ -288,7 +289,7 @@ class Gossip {
   void SendForkProof(const Id& author, const Id& group, std::uint64_t seq);
 
   // Catch-up.
-  void SendDigest(Link& l);
+  void SendDigest(Link& l, bool answer = false);
   void Stream(Link& l);
 
   // Membership.
@@ -319,6 +320,7 @@ class Gossip {
   bool passive_dirty_ = false;
   Millis last_persist_ = 0;
   Millis next_shuffle_ = 0;
+  Millis next_sync_ = 0;
   Millis now_ = 0;  // time of the event being handled
 
   // Set while an IngestBatch for a link runs, so the accepted hook knows
