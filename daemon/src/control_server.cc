@@ -258,7 +258,7 @@ class Session : public std::enable_shared_from_this<Session> {
     constexpr int kMaxImport = 10'000;
     if (req.envelopes_size() > kMaxImport)
       co_return Err(Status::InvalidArgument("at most " + std::to_string(kMaxImport) +
-                                         " announcements per import request"));
+                                            " announcements per import request"));
     if (req.originals_size() != 0 && req.originals_size() != req.envelopes_size())
       co_return Err(Status::InvalidArgument("import: one original per envelope, or none"));
     std::vector<RawDelivery> batch(static_cast<std::size_t>(req.envelopes_size()));
@@ -266,9 +266,9 @@ class Session : public std::enable_shared_from_this<Session> {
       batch[i].envelope = req.envelopes(i);
       if (req.originals_size()) batch[i].original = req.originals(i);
     }
-    auto outcomes = peers_ ? peers_->IngestLocal(batch)
-                           : node_.ingestor().IngestBatch(batch, storage::Durability::kWal,
-                                                          node_.PoolFor());
+    auto outcomes =
+        peers_ ? peers_->IngestLocal(batch)
+               : node_.ingestor().IngestBatch(batch, storage::Durability::kWal, node_.PoolFor());
     // Overload slows the publisher (this reply waits) rather than dropping
     // anything: links whose outbox overflows would be cut.
     constexpr std::size_t kMaxBacklog = 4 << 20;
@@ -282,12 +282,24 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& o : outcomes) {
       using K = IngestOutcome::Kind;
       switch (o.kind) {
-        case K::kAccepted: out->set_accepted(out->accepted() + 1); break;
-        case K::kDuplicate: out->set_duplicate(out->duplicate() + 1); break;
-        case K::kDeferred: out->set_deferred(out->deferred() + 1); break;
-        case K::kInvalid: out->set_invalid(out->invalid() + 1); break;
-        case K::kOutOfScope: out->set_out_of_scope(out->out_of_scope() + 1); break;
-        case K::kFork: out->set_fork(out->fork() + 1); break;
+        case K::kAccepted:
+          out->set_accepted(out->accepted() + 1);
+          break;
+        case K::kDuplicate:
+          out->set_duplicate(out->duplicate() + 1);
+          break;
+        case K::kDeferred:
+          out->set_deferred(out->deferred() + 1);
+          break;
+        case K::kInvalid:
+          out->set_invalid(out->invalid() + 1);
+          break;
+        case K::kOutOfScope:
+          out->set_out_of_scope(out->out_of_scope() + 1);
+          break;
+        case K::kFork:
+          out->set_fork(out->fork() + 1);
+          break;
       }
       if ((o.kind == K::kInvalid || o.kind == K::kDeferred) && out->first_problem().empty())
         out->set_first_problem(o.reason);

@@ -196,9 +196,12 @@ void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
       return OnIHave(*l, m.ihave(), now);
     case wire::PeerMessage::kGraft:
       return OnGraft(*l, m.graft());
-    case wire::PeerMessage::kPrune:
-      l->eager = false;
+    case wire::PeerMessage::kPrune: {
+      auto root = Id::FromBytes(m.prune().root());
+      if (!root) return Punish(*l, "prune without a 32-byte root", now);
+      SetLazy(*l, *root);
       return;
+    }
     case wire::PeerMessage::kWant:
       return OnWant(*l, m.want());
     case wire::PeerMessage::kExchange:
@@ -341,7 +344,7 @@ void Gossip::Forward(const Announcement& a, const Announcement* original,
   std::vector<Link*> lazy;
   for (auto& [id, l] : links_) {
     if (id == from || !InScope(l, group)) continue;
-    if (!l.eager) {
+    if (l.lazy_roots.count(a.author)) {
       lazy.push_back(&l);
       continue;
     }
@@ -394,15 +397,28 @@ void Gossip::Flush(Millis now) {
       ++counters_.delivered;
       counters_.hops_total += hops;
       const auto& [a, original] = it->second;
+      // A reply we asked for (a graft): this link is now on the source's tree.
+      if (l && batch[i].d.reply()) SetEager(*l, a.author);
       Forward(a, original ? &*original : nullptr, batch[i].link, hops, now);
       accepted.erase(it);
       continue;
     }
     Judged(l, batch[i].d, o, now);
   }
-  // What the batch unblocked from the pending set came from earlier frames.
-  for (const auto& [id, entry] : accepted)
-    Forward(entry.first, entry.second ? &*entry.second : nullptr, std::nullopt, 0, now);
+  // What the batch unblocked from the pending set came from earlier frames:
+  // forwarded from the link that sent it then.
+  for (const auto& [id, entry] : accepted) {
+    std::optional<LinkId> from;
+    std::uint32_t hops = 0;
+    if (auto it = deferred_from_.find(id); it != deferred_from_.end()) {
+      from = it->second.link;
+      hops = it->second.hops;
+      ++counters_.delivered;
+      counters_.hops_total += hops;
+      deferred_from_.erase(it);
+    }
+    Forward(entry.first, entry.second ? &*entry.second : nullptr, from, hops, now);
+  }
 }
 
 void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Millis now) {
@@ -413,12 +429,14 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
       ++counters_.duplicates;
       if (!l) break;
       if (!d.reply()) {
-        // Plumtree: a second eager copy means a cycle in the tree. Prune
-        // even if this end is lazy already: the sender still thinks the
-        // link eager (a graft and a prune crossed).
-        l->eager = false;
+        // Plumtree: a second eager copy means a cycle in this source's tree.
+        // Prune even if this end is lazy already: the sender still thinks
+        // the link eager (a graft and a prune crossed).
+        auto parsed = ParseAnnouncement(d.envelope());
+        if (!parsed) break;
+        SetLazy(*l, parsed->author);
         wire::PeerMessage m;
-        m.mutable_prune();
+        m.mutable_prune()->set_root(parsed->author.Str());
         Send(*l, m);
         ++counters_.prunes_sent;
       }
@@ -431,6 +449,13 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
       break;
     case K::kDeferred: {
       ++counters_.deferred;
+      if (l && deferred_from_.emplace(o.id, Origin{l->id, d.hops() + 1}).second) {
+        deferred_order_.push_back(o.id);
+        if (deferred_order_.size() > opts_.max_missing) {
+          deferred_from_.erase(deferred_order_.front());
+          deferred_order_.pop_front();
+        }
+      }
       // Out of order is normal on a tree with several paths in flight: ask
       // the sender for the dependency only if it is still missing a little
       // later (AskWants), and only for it.
@@ -532,9 +557,10 @@ void Gossip::Repair(Millis now) {
     e.deadline = now + opts_.graft_timeout;
     missing_order_.emplace_back(e.deadline, sid);
   }
+  // The link turns eager for the source once the grafted announcement (and
+  // with it its author) arrives: see Flush.
   for (auto& [id, m] : grafts) {
     Link& l = links_.at(id);
-    l.eager = true;
     counters_.grafts_sent += m.graft().short_ids_size();
     Send(l, m);
   }
@@ -558,12 +584,12 @@ void Gossip::AskWants(Millis now) {
 }
 
 void Gossip::OnGraft(Link& l, const wire::Graft& m) {
-  l.eager = true;
   for (std::uint64_t sid : m.short_ids()) {
     auto it = recent_.find(sid);
     if (it == recent_.end()) continue;
     auto a = ingestor_.Find(it->second);
     if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
+    SetEager(l, (*a)->author);
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);
@@ -691,25 +717,44 @@ std::vector<LinkInfo> Gossip::Links() const {
   std::vector<LinkInfo> out;
   for (const auto& [id, l] : links_)
     out.push_back({id, l.member, l.dialable.empty() ? l.remote : l.dialable, l.inbound,
-                   l.inbound ? FoundBy::kInbound : l.found, l.since, l.eager});
+                   l.inbound ? FoundBy::kInbound : l.found, l.since, l.lazy_roots.empty()});
   return out;
 }
 
 std::size_t Gossip::eager_count() const {
-  return static_cast<std::size_t>(
-      std::count_if(links_.begin(), links_.end(), [](const auto& e) { return e.second.eager; }));
+  return static_cast<std::size_t>(std::count_if(
+      links_.begin(), links_.end(), [](const auto& e) { return e.second.lazy_roots.empty(); }));
 }
 
 bool Gossip::IsEager(LinkId link) const {
   auto it = links_.find(link);
-  return it != links_.end() && it->second.eager;
+  return it != links_.end() && it->second.lazy_roots.empty();
+}
+
+bool Gossip::IsEagerFor(LinkId link, const Id& root) const {
+  auto it = links_.find(link);
+  return it != links_.end() && !it->second.lazy_roots.count(root);
+}
+
+void Gossip::SetLazy(Link& l, const Id& root) {
+  if (!l.lazy_roots.insert(root).second) return;
+  l.lazy_order.push_back(root);
+  if (l.lazy_order.size() > opts_.max_lazy_roots) {
+    l.lazy_roots.erase(l.lazy_order.front());
+    l.lazy_order.pop_front();
+  }
+}
+
+void Gossip::SetEager(Link& l, const Id& root) {
+  // lazy_order keeps the id; it is skipped (erased again, harmlessly) when it
+  // reaches the front.
+  l.lazy_roots.erase(root);
 }
 
 std::size_t Gossip::max_link_table() const {
   std::size_t m = 0;
   for (const auto& [id, l] : links_)
-    m = std::max(
-{m, l.missing_first, l.wants_queued, l.cursors.size(), l.ihave_queue.size()});
+    m = std::max({m, l.missing_first, l.wants_queued, l.cursors.size(), l.ihave_queue.size()});
   return m;
 }
 

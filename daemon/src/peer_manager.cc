@@ -252,8 +252,7 @@ void PeerManager::Close(LinkId link, const Status& why) {
 
 std::vector<IngestOutcome> PeerManager::IngestLocal(std::span<const RawDelivery> batch) {
   gossip_->set_now(Now());
-  auto outcomes =
-      node_.ingestor().IngestBatch(batch, storage::Durability::kWal, node_.PoolFor());
+  auto outcomes = node_.ingestor().IngestBatch(batch, storage::Durability::kWal, node_.PoolFor());
   Arm();  // lazy advertisements of what was accepted are due soon
   return outcomes;
 }

@@ -237,14 +237,17 @@ bool GossipNet::RunUntilTrue(const std::function<bool()>& cond, Millis limit) {
   return cond();
 }
 
-std::vector<GossipNet::Edge> GossipNet::Edges() const {
+std::vector<GossipNet::Edge> GossipNet::Edges(const Id* root) const {
   std::vector<Edge> out;
   for (const auto& [key, pipe] : pipes_) {
     const int a = key.first, b = pipe.to.node;
     if (pipe.to.probe >= 0 || a > b) continue;
     if (!nodes_[a]->up || !nodes_[b]->up) continue;
-    out.push_back(
-        {a, b, nodes_[a]->gossip->IsEager(key.second), nodes_[b]->gossip->IsEager(pipe.to.link)});
+    auto eager = [&](int node, node::LinkId link) {
+      return root ? nodes_[node]->gossip->IsEagerFor(link, *root)
+                  : nodes_[node]->gossip->IsEager(link);
+    };
+    out.push_back({a, b, eager(a, key.second), eager(b, pipe.to.link)});
   }
   return out;
 }

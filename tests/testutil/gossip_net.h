@@ -29,8 +29,9 @@ class GossipNet;
 struct NetNode {
   int index = 0;
   Id member;
-  crypto::KeyPair key = crypto::KeyPair::Generate();  // the node's identity (member = its public key)
-  std::string address;  // "10.0.<i/256>.<i%256>:7000"
+  crypto::KeyPair key =
+      crypto::KeyPair::Generate();  // the node's identity (member = its public key)
+  std::string address;              // "10.0.<i/256>.<i%256>:7000"
   bool up = true;
   TempDir dir;
   std::unique_ptr<storage::Store> store;
@@ -87,12 +88,13 @@ class GossipNet {
   // Runs until cond() or `limit` ms of fake time pass; returns cond().
   bool RunUntilTrue(const std::function<bool()>& cond, node::Millis limit);
 
-  // Links, as (node, node) pairs where both ends are up, with eagerness.
+  // Links, as (node, node) pairs where both ends are up, with eagerness (for
+  // every source, or for the announcements of `root`).
   struct Edge {
     int a, b;
     bool eager_a, eager_b;
   };
-  std::vector<Edge> Edges() const;
+  std::vector<Edge> Edges(const Id* root = nullptr) const;
   bool Holds(int i, const Id& id);
 
  private:

@@ -116,14 +116,14 @@ TEST_F(GossipLogicTest, KillingTwoActivePeersRefillsTheActiveSetFromThePassiveOn
 }
 
 // Undirected eager edges (both ends eager) and whether they connect all nodes.
-std::pair<std::size_t, bool> EagerTree(GossipNet& net) {
+std::pair<std::size_t, bool> EagerTree(GossipNet& net, const Id* root = nullptr) {
   std::vector<int> parent(net.size());
   std::iota(parent.begin(), parent.end(), 0);
   std::function<int(int)> find = [&](int x) {
     return parent[x] == x ? x : parent[x] = find(parent[x]);
   };
   std::size_t eager = 0;
-  for (const auto& e : net.Edges()) {
+  for (const auto& e : net.Edges(root)) {
     if (!(e.eager_a && e.eager_b)) continue;
     ++eager;
     parent[find(e.a)] = find(e.b);
@@ -174,9 +174,13 @@ TEST_F(GossipLogicTest, EagerLinksOfSixteenNodesSettleIntoASpanningTree) {
   net.RunUntil(net.now() + 5'000);
   for (int i = 0; i < n; ++i)
     for (const auto& a : sent) ASSERT_TRUE(net.Holds(i, a.id)) << "node " << i;
-  auto [eager, connected] = EagerTree(net);
-  EXPECT_TRUE(connected);
-  EXPECT_EQ(eager, static_cast<std::size_t>(n - 1)) << "of " << edges << " links";
+  // One tree per source (author): each is a spanning tree.
+  for (int i = 0; i < n; ++i) {
+    auto [eager, connected] = EagerTree(net, &authors[i].id());
+    EXPECT_TRUE(connected) << "source " << i;
+    EXPECT_EQ(eager, static_cast<std::size_t>(n - 1))
+        << "source " << i << ", of " << edges << " links";
+  }
 }
 
 TEST_F(GossipLogicTest, AMissingAdvertisedIdIsGraftedExactlyAtItsTimeout) {
@@ -435,6 +439,69 @@ TEST_F(GossipLogicTest, AnInviteOnlyGroupTravelsOnlyOverLinksBetweenItsMembers) 
   // Node 2's member never joined: nothing of the group crossed the 1-2 link.
   EXPECT_FALSE(net.Holds(2, closed.id));
   EXPECT_FALSE(net.Holds(2, later.id));
+}
+
+TEST_F(GossipLogicTest, AfterConcurrentFloodsTheEagerLinksReconvergeToASpanningTree) {
+  GossipNet net(11);
+  GossipOptions opts;
+  opts.active_target = 3;
+  const int n = 16;
+  for (int i = 0; i < n; ++i) net.AddNode(opts);
+  std::mt19937 rng(11);
+  for (int i = 1; i < n; ++i) net.Introduce(i, static_cast<int>(rng() % i));
+  ASSERT_TRUE(net.RunUntilTrue(
+      [&] {
+        for (int i = 0; i < n; ++i)
+          if (net.node(i).gossip->link_count() < 2) return false;
+        return true;
+      },
+      60'000));
+  net.RunUntil(net.now() + 5'000);
+  std::vector<TestAuthor> authors(n);
+  std::vector<Id> groups;
+  std::vector<Announcement> sent;
+  // Every node publishes at the same instant: each flood prunes links of
+  // the others' (the eager graph falls apart).
+  for (int i = 0; i < n; ++i) {
+    auto g = authors[i].Genesis("flood " + std::to_string(i));
+    groups.push_back(g.id);
+    sent.push_back(g);
+    net.Publish(i, g);
+  }
+  net.RunUntil(net.now() + 2'000);
+  // Then a steady 100/s from random sources for 20 s.
+  for (int k = 0; k < 2'000; ++k) {
+    const int i = static_cast<int>(rng() % n);
+    auto a = authors[i].Share(groups[i], "s" + std::to_string(k));
+    net.Publish(i, a);
+    sent.push_back(a);
+    net.RunUntil(net.now() + 10);
+  }
+  net.RunUntil(net.now() + 3'000);
+  std::size_t missing = 0;
+  for (int i = 0; i < n; ++i)
+    for (const auto& a : sent) missing += !net.Holds(i, a.id);
+  std::uint64_t prunes = 0, dups = 0, deferred = 0;
+  for (int i = 0; i < n; ++i) {
+    prunes += net.node(i).gossip->counters().prunes_sent;
+    dups += net.node(i).gossip->counters().duplicates;
+    deferred += net.node(i).gossip->counters().deferred;
+  }
+  EXPECT_EQ(missing, 0u) << "prunes " << prunes << ", dups " << dups << ", deferred " << deferred;
+  std::uint64_t grafts = 0, hops = 0, delivered = 0;
+  for (int i = 0; i < n; ++i) {
+    grafts += net.node(i).gossip->counters().grafts_sent;
+    hops += net.node(i).gossip->counters().hops_total;
+    delivered += net.node(i).gossip->counters().delivered;
+  }
+  for (int i = 0; i < n; ++i) {
+    auto [eager, connected] = EagerTree(net, &authors[i].id());
+    EXPECT_TRUE(connected) << "source " << i << ": " << eager << " eager links";
+    EXPECT_EQ(eager, static_cast<std::size_t>(n - 1))
+        << "source " << i << ", " << grafts << " grafts";
+  }
+  // Once the tree stands, almost everything travels on it, not by repair.
+  EXPECT_LT(grafts, sent.size() / 20) << delivered << " deliveries, " << hops << " hops";
 }
 
 }  // namespace

@@ -73,8 +73,8 @@ struct GossipOptions {
   std::size_t max_dialing = 3;   // dials in flight at once
   Millis ping_after = 20'000;    // nothing received this long: ping
   Millis idle_timeout = 60'000;  // nothing received this long: close
-  Millis graft_timeout = 500;  // advertised id missing this long: graft (then the next advertiser)
-  Millis ihave_delay = 50;     // lazy advertisements are batched this long
+  Millis graft_timeout = 500;   // advertised id missing this long: graft (then the next advertiser)
+  Millis ihave_delay = 50;      // lazy advertisements are batched this long
   std::size_t lazy_fanout = 2;  // lazy links told of each announcement (random ones)
   Millis want_delay = 250;      // a deferred one's dependency is asked for after this
   Millis ban_for = 10 * 60'000;  // a member that sent provably bad input
@@ -88,6 +88,7 @@ struct GossipOptions {
   std::size_t max_missing = 65'536;          // advertised ids awaited in all
   std::size_t short_window = 65'536;         // recent ids recognised by their short ids
   std::size_t max_wants_per_link = 256;      // dependency requests queued for one link
+  std::size_t max_lazy_roots = 65'536;       // authors a link carries lazily
   std::size_t max_exchange = 32;             // addresses taken from one exchange
   std::size_t max_cursors_per_link = 100'000;
   std::size_t max_heads_per_link = 1'000'000;  // log heads buffered from split frames
@@ -106,7 +107,7 @@ struct LinkInfo {
   bool inbound = false;
   FoundBy found = FoundBy::kInbound;
   Millis since = 0;
-  bool eager = true;
+  bool eager = true;  // eager for every source
 };
 
 struct GossipCounters {
@@ -208,7 +209,8 @@ class Gossip {
   std::vector<LinkInfo> Links() const;
   std::size_t link_count() const { return links_.size(); }
   std::size_t eager_count() const;
-  bool IsEager(LinkId link) const;
+  bool IsEager(LinkId link) const;  // eager for every source
+  bool IsEagerFor(LinkId link, const Id& root) const;
   bool Banned(const Id& member, Millis now) const;
   std::size_t passive_count() const { return passive_.size(); }
   std::size_t dialing_count() const { return dialing_.size(); }
@@ -233,7 +235,11 @@ class Gossip {
     Millis last_received = 0;
     Millis ping_sent = 0;  // 0: none outstanding
     bool hello_received = false;
-    bool eager = true;
+    // Plumtree keeps one tree per source: the authors whose announcements
+    // this link carries lazily (advertisements only); every other author's
+    // go eagerly. Bounded: the oldest entry goes (that author is eager again).
+    std::unordered_set<Id, IdHash> lazy_roots;
+    std::deque<Id> lazy_order;
     std::string salt;                        // ours, sent in the hello
     std::vector<std::uint64_t> ihave_queue;  // to advertise at ihave_due
     Millis ihave_due = 0;
@@ -278,6 +284,8 @@ class Gossip {
   void Forward(const Announcement& a, const Announcement* original, std::optional<LinkId> from,
                std::uint32_t hops, Millis now);
   void Remember(const Id& id);
+  void SetLazy(Link& l, const Id& root);
+  static void SetEager(Link& l, const Id& root);
   static std::uint64_t ShortId(const Id& id);
   void Repair(Millis now);    // grafts what advertisers promised and nobody sent
   void AskWants(Millis now);  // asks for dependencies still missing
@@ -349,6 +357,14 @@ class Gossip {
     Id id;
   };
   std::deque<PendingWant> wants_;
+  // Where each deferred announcement came from: when its dependency arrives
+  // it is forwarded like any other, not back to the link that sent it.
+  struct Origin {
+    LinkId link;
+    std::uint32_t hops;
+  };
+  std::unordered_map<Id, Origin, IdHash> deferred_from_;
+  std::deque<Id> deferred_order_;
   struct Inbound {
     LinkId link;
     wire::Delivery d;
