@@ -138,7 +138,7 @@ struct Options {
   std::uint64_t seed = 1;
   bool quick = false;
   bool keep = false;
-  bool gdb_counters = false;
+  bool gdb_counters = true;  // read GossipCounters (from status) between phases
   bool trace_tree = false;
 };
 
@@ -1097,47 +1097,30 @@ WireDelta Delta(const PeersView& a, const PeersView& b) {
 }
 
 // ---------------------------------------------------------------------------
-// GossipCounters, read out of a running praxisd with gdb (--gdb-counters).
-// praxisd does not report them yet; this needs gdb and praxisd's debug info,
-// and stops each process for a moment, so it runs only between phases.
+// GossipCounters, read from each praxisd's `status` reply (its `gossip`
+// map) between phases. (--gdb-counters, the first way, read them with gdb
+// before praxisd reported them; kept as the flag's name.)
 
 constexpr std::array<const char*, 8> kCounterNames = {
     "delivered",      "duplicates",  "pushes_sent", "replies_sent",
     "ihave_ids_sent", "grafts_sent", "prunes_sent", "deferred"};
 using Counters = std::array<std::uint64_t, kCounterNames.size()>;
+constexpr const char* kGdbScript = "";  // unused: status carries the counters
 
-// The gdb script: the counters live in RunDaemon's frame (control server ->
-// peer manager -> gossip engine), found by name since the depth varies.
-constexpr const char* kGdbScript = R"(thread 1
-python
-f = gdb.newest_frame()
-while f is not None:
-    if f.name() and 'RunDaemon' in f.name() and f.type() != gdb.INLINE_FRAME:
-        f.select()
-        break
-    f = f.older()
-end
-p control.peers_->gossip_->counters_
-)";
-
-std::optional<Counters> ReadCounters(pid_t pid, const std::string& script) {
-  const std::string cmd = fmt::format("gdb -nx -batch -p {} -x '{}' 2>/dev/null", pid, script);
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-  ::pclose(f);
-  const auto at = out.find("{delivered = ");
-  if (at == std::string::npos) return std::nullopt;
-  Counters c{};
+std::optional<Counters> ReadCounters(const std::string& sock) {
+  Conn c;
+  control::Request req;
+  req.mutable_status();
+  control::Response resp;
+  if (!c.Open(sock) || !c.Call(req, resp, std::chrono::seconds(10)) || !resp.has_status())
+    return std::nullopt;
+  Counters out{};
   for (std::size_t k = 0; k < kCounterNames.size(); ++k) {
-    const std::string key = std::string(kCounterNames[k]) + " = ";
-    const auto pos = out.find(key, at);
-    if (pos == std::string::npos) return std::nullopt;
-    c[k] = std::strtoull(out.c_str() + pos + key.size(), nullptr, 10);
+    auto it = resp.status().gossip().find(kCounterNames[k]);
+    if (it == resp.status().gossip().end()) return std::nullopt;
+    out[k] = it->second;
   }
-  return c;
+  return out;
 }
 
 // Summed over every node; nullopt if any could not be read.
@@ -1145,7 +1128,8 @@ std::optional<Counters> ReadAllCounters(const std::vector<Daemon>& daemons,
                                         const std::string& script) {
   Counters sum{};
   for (const auto& d : daemons) {
-    auto c = d.pid > 0 ? ReadCounters(d.pid, script) : std::nullopt;
+    (void)script;
+    auto c = ReadCounters(d.sock);
     if (!c) return std::nullopt;
     for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += (*c)[k];
   }
@@ -1522,8 +1506,8 @@ int RunBench(Options o) {
     run.gdb_script = (guard.path / "counters.gdb").string();
     std::ofstream(run.gdb_script) << kGdbScript;
     fmt::print(
-        "  --gdb-counters: GossipCounters read with gdb between phases (each praxisd stops "
-        "for a moment then; nothing timed runs meanwhile)\n");
+        "  GossipCounters read from every praxisd's status between phases "
+        "(nothing timed runs meanwhile)\n");
   }
   Watcher watcher(corpus, o.nodes);
   run.watcher = &watcher;

@@ -339,6 +339,7 @@ void Gossip::Accepted(const Announcement& a, const Announcement* original) {
 void Gossip::Forward(const Announcement& a, const Announcement* original,
                      std::optional<LinkId> from, std::uint32_t hops, Millis now) {
   const Id group = a.LogGroup();
+  group_changed_[group] = now;
   Remember(a.id);
   std::string frame;  // encoded once, sent to every eager link
   std::vector<Link*> lazy;
@@ -673,7 +674,7 @@ void Gossip::Tick(Millis now) {
     std::vector<Link*> ready;
     for (auto& [id, l] : links_)
       if (l.hello_received) ready.push_back(&l);
-    if (!ready.empty()) SendDigest(*ready[rng_() % ready.size()], /*answer=*/true);
+    if (!ready.empty()) SendDigest(*ready[rng_() % ready.size()], /*answer=*/true, /*sync=*/true);
   }
   if (now >= next_shuffle_) {
     // Keeps passive sets fresh: addresses learnt at connect time age, and

@@ -17,7 +17,7 @@ using namespace gossip_internal;
 
 // ---------------------------------------------------------------- catch-up
 
-void Gossip::SendDigest(Link& l, bool answer) {
+void Gossip::SendDigest(Link& l, bool answer, bool sync) {
   wire::PeerMessage m;
   auto flush = [&] {
     Send(l, m);
@@ -33,6 +33,7 @@ void Gossip::SendDigest(Link& l, bool answer) {
     if (m.digest().groups_size() >= static_cast<int>(kDigestGroupsPerFrame)) flush();
   }
   m.mutable_digest()->set_answer(answer);
+  m.mutable_digest()->set_sync(sync);
   flush();  // the last frame (maybe empty: it still carries `answer`)
 }
 
@@ -63,10 +64,16 @@ void Gossip::SendHeads(Link& l, const Id& group, bool answer) {
 void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
   // Anti-entropy: the peer wants ours too, so both sides compare (as on
   // connect) and each streams what the other lacks.
-  if (d.answer()) SendDigest(l);
+  if (d.answer()) SendDigest(l, false, d.sync());
   for (const auto& e : d.groups()) {
     auto group = Id::FromBytes(e.group());
     if (!group) continue;
+    if (d.sync()) {
+      // In a busy group the fingerprints differ by what is in flight: the
+      // tree brings that; anti-entropy waits for the group to go quiet.
+      auto changed = group_changed_.find(*group);
+      if (changed != group_changed_.end() && now_ < changed->second + opts_.sync_quiet) continue;
+    }
     if (e.fingerprint() == index_.Fingerprint(*group)) {
       if (own_hooks_.caught_up && index_.Find(*group)) own_hooks_.caught_up(*group);
       continue;

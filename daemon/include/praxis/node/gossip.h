@@ -83,6 +83,7 @@ struct GossipOptions {
   Millis persist_every = 30'000;  // known addresses written at most this often
   Millis shuffle_every = 30'000;  // peer exchange with one random link (HyParView's shuffle)
   Millis sync_every = 10'000;     // digests exchanged with one random link (anti-entropy)
+  Millis sync_quiet = 5'000;      // ...comparing only groups with nothing new for this long
   std::size_t max_bans = 10'000;
   std::size_t max_missing_per_link = 8'192;  // advertised ids awaited, first heard from a link
   std::size_t max_missing = 65'536;          // advertised ids awaited in all
@@ -297,7 +298,7 @@ class Gossip {
   void SendForkProof(const Id& author, const Id& group, std::uint64_t seq);
 
   // Catch-up.
-  void SendDigest(Link& l, bool answer = false);
+  void SendDigest(Link& l, bool answer = false, bool sync = false);
   void Stream(Link& l);
 
   // Membership.
@@ -329,6 +330,7 @@ class Gossip {
   Millis last_persist_ = 0;
   Millis next_shuffle_ = 0;
   Millis next_sync_ = 0;
+  std::unordered_map<Id, Millis, IdHash> group_changed_;  // log group -> last new announcement
   Millis now_ = 0;  // time of the event being handled
 
   // Set while an IngestBatch for a link runs, so the accepted hook knows
