@@ -271,7 +271,7 @@ class Session : public std::enable_shared_from_this<Session> {
                : node_.ingestor().IngestBatch(batch, storage::Durability::kWal, node_.PoolFor());
     // Overload slows the publisher (this reply waits) rather than dropping
     // anything: links whose outbox overflows would be cut.
-    constexpr std::size_t kMaxBacklog = 4 << 20;
+    constexpr std::size_t kMaxBacklog = 256 << 10;
     asio::steady_timer wait(socket_.get_executor());
     for (int i = 0; peers_ && peers_->TotalBacklog() > kMaxBacklog && i < 12'000; ++i) {
       wait.expires_after(std::chrono::milliseconds(5));

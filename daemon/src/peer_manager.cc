@@ -128,6 +128,11 @@ void PeerManager::DialThen(const std::string& address, std::function<void(Status
 void PeerManager::Adopt(tcp::socket socket, net::NoiseRole role, const std::string& dialed) {
   asio::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);  // small frames, latency matters
+  // A small kernel send buffer keeps the queue where praxisd can see it (the
+  // session's outbox): publishers are slowed by it, and a queue the node
+  // cannot see would only add latency (grafts fire, duplicates follow).
+  socket.set_option(asio::socket_base::send_buffer_size(256 << 10), ec);
+  socket.set_option(asio::socket_base::receive_buffer_size(256 << 10), ec);
   auto s =
       std::make_shared<net::Session>(std::move(socket), role, identity_, hs_, opts_.session, *this);
   pending_.push_back(s);
