@@ -90,8 +90,6 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
   l.inbound = inbound;
   l.since = now;
   l.last_received = now;
-  l.salt.resize(kSaltSize);
-  for (auto& c : l.salt) c = static_cast<char>(rng_());
   if (!dialed.empty()) {
     Known& k = passive_[dialed];
     k.member = member;
@@ -230,14 +228,12 @@ void Gossip::SendHello(Link& l) {
   auto* h = m.mutable_hello();
   h->set_listen_port(opts_.listen_port);
   h->set_advertise(opts_.advertise);
-  h->set_link_salt(l.salt);
   h->set_role(opts_.seed ? 1 : 0);
   Send(l, m);
 }
 
 void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
   if (l.hello_received) return Punish(l, "second hello", now);
-  if (h.link_salt().size() != kSaltSize) return Punish(l, "hello salt is not 16 bytes", now);
   if (h.listen_port() > 65535) return Punish(l, "hello listen port out of range", now);
   l.hello_received = true;
   std::string dialable;
@@ -696,12 +692,16 @@ Millis Gossip::NextDeadline() const {
     if (!l.ping_sent) next = std::min(next, l.last_received + opts_.ping_after);
     if (!l.ihave_queue.empty()) next = std::min(next, l.ihave_due);
   }
-  for (const auto& [deadline, sid] : missing_order_) {
+  // Entries whose id arrived (or whose deadline moved) are dropped from the
+  // front here, so this stays O(1) amortised however often it is asked.
+  while (!missing_order_.empty()) {
+    auto [deadline, sid] = missing_order_.front();
     auto it = missing_.find(sid);
     if (it != missing_.end() && it->second.deadline == deadline) {
       next = std::min(next, deadline);
       break;
     }
+    missing_order_.pop_front();
   }
   if (!wants_.empty()) next = std::min(next, wants_.front().at);
   if (WantsDials())

@@ -8,7 +8,6 @@
 
 namespace praxis::node::gossip_internal {
 
-inline constexpr std::size_t kSaltSize = 16;
 inline constexpr std::size_t kDigestGroupsPerFrame = 8'000;  // ~50 bytes each: frames stay < 1 MiB
 inline constexpr std::size_t kHeadsPerFrame = 8'000;         // ~80 bytes each
 inline constexpr std::size_t kIHavePerFrame = 4'096;

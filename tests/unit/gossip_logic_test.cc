@@ -25,7 +25,7 @@ wire::PeerMessage DeliveryMsg(const Announcement& a, bool reply = false) {
 
 wire::PeerMessage HelloMsg() {
   wire::PeerMessage m;
-  m.mutable_hello()->set_link_salt(std::string(16, 'p'));
+  m.mutable_hello()->set_listen_port(7000);
   return m;
 }
 

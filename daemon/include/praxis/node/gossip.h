@@ -241,7 +241,6 @@ class Gossip {
     // go eagerly. Bounded: the oldest entry goes (that author is eager again).
     std::unordered_set<Id, IdHash> lazy_roots;
     std::deque<Id> lazy_order;
-    std::string salt;                        // ours, sent in the hello
     std::vector<std::uint64_t> ihave_queue;  // to advertise at ihave_due
     Millis ihave_due = 0;
     std::size_t missing_first = 0;  // entries of missing_ this link advertised first
@@ -331,7 +330,7 @@ class Gossip {
   Millis next_shuffle_ = 0;
   Millis next_sync_ = 0;
   std::unordered_map<Id, Millis, IdHash> group_changed_;  // log group -> last new announcement
-  Millis now_ = 0;  // time of the event being handled
+  Millis now_ = 0;                                        // time of the event being handled
 
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.
@@ -350,7 +349,7 @@ class Gossip {
     LinkId first = 0;
   };
   std::unordered_map<std::uint64_t, Missing> missing_;
-  std::deque<std::pair<Millis, std::uint64_t>> missing_order_;
+  mutable std::deque<std::pair<Millis, std::uint64_t>> missing_order_;  // NextDeadline trims it
   // Dependencies of deferred announcements, asked for after want_delay if
   // still missing (the tree usually brings them first).
   struct PendingWant {
