@@ -105,6 +105,7 @@
 #include <vector>
 
 #include "control.pb.h"
+#include "common/bench_util.h"
 #include "praxis/crypto/crypto.h"
 #include "praxis/node/announcement.h"
 #include "wire.pb.h"
@@ -151,11 +152,6 @@ std::uint64_t MonoNs() {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-double CpuSeconds(clockid_t which) {
-  timespec ts{};
-  clock_gettime(which, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 double LoadAverage() {
   std::ifstream f("/proc/loadavg");
@@ -446,16 +442,6 @@ class Fleet {
 // ---------------------------------------------------------------------------
 // The corpus.
 
-struct SplitMix {
-  std::uint64_t s;
-  std::uint64_t Next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t Below(std::uint64_t n) { return Next() % n; }
-};
 
 constexpr std::array<const char*, 24> kWords = {
     "soil",     "compost", "irrigation", "seed",   "orchard", "grafting", "pruning", "mulch",
@@ -521,11 +507,6 @@ struct Item {
   int phase = kGeneses;
 };
 
-struct Sample {
-  std::string message;
-  std::string signature;
-  Id key;
-};
 
 struct Corpus {
   std::vector<Item> items;  // in publish order; setup first
@@ -634,27 +615,6 @@ Corpus Generate(const Options& o, std::size_t n_100, std::size_t n_500) {
   return c;
 }
 
-// Raw libsodium verification, one thread, for at least `seconds` of this
-// thread's CPU time. Returns verifications per CPU second.
-double VerifySlice(const std::vector<Sample>& samples, double seconds, std::uint64_t& failures) {
-  const double t0 = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-  double t = t0;
-  std::uint64_t count = 0;
-  std::size_t i = 0;
-  do {
-    for (int k = 0; k < 32; ++k) {
-      const Sample& s = samples[i];
-      if (++i == samples.size()) i = 0;
-      if (crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(s.signature.data()),
-                                      reinterpret_cast<const unsigned char*>(s.message.data()),
-                                      s.message.size(), s.key.bytes.data()) != 0)
-        ++failures;
-      ++count;
-    }
-    t = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-  } while (t - t0 < seconds);
-  return static_cast<double>(count) / (t - t0);
-}
 
 // ---------------------------------------------------------------------------
 // Watching every node: which announcement each holds, and since when.
