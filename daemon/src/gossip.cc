@@ -272,6 +272,9 @@ std::uint64_t Gossip::ShortId(const Id& id) {
 void Gossip::Remember(const Id& id) {
   const std::uint64_t sid = ShortId(id);
   if (auto m = missing_.find(sid); m != missing_.end()) {
+    // Came after its advertisement (by the tree, or by a graft's answer).
+    const double late = static_cast<double>(now_ - m->second.advertised_at);
+    late_eager_ms_ += (late - late_eager_ms_) / 16;
     if (Link* first = FindLink(m->second.first); first && first->missing_first)
       --first->missing_first;
     missing_.erase(m);
@@ -458,7 +461,7 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
       // later (AskWants), and only for it.
       if (!l || !o.waiting_for || l->wants_queued >= opts_.max_wants_per_link) break;
       ++l->wants_queued;
-      wants_.push_back({now + opts_.want_delay, l->id, *o.waiting_for});
+      wants_.push_back({now + std::max(opts_.want_delay, GraftTimeout()), l->id, *o.waiting_for});
       break;
     }
     case K::kOutOfScope:
@@ -522,7 +525,8 @@ void Gossip::OnIHave(Link& l, const wire::IHave& m, Millis now) {
     if (l.missing_first >= opts_.max_missing_per_link || missing_.size() >= opts_.max_missing)
       break;  // the rest is ignored: the tree or catch-up brings it
     Missing& e = missing_[sid];
-    e.deadline = now + opts_.graft_timeout;
+    e.advertised_at = now;
+    e.deadline = now + GraftTimeout();
     e.advertisers.push_back(l.id);
     e.first = l.id;
     ++l.missing_first;
@@ -551,7 +555,8 @@ void Gossip::Repair(Millis now) {
       continue;
     }
     grafts[from].mutable_graft()->add_short_ids(sid);
-    e.deadline = now + opts_.graft_timeout;
+    e.grafted = true;
+    e.deadline = now + GraftTimeout();
     missing_order_.emplace_back(e.deadline, sid);
   }
   // The link turns eager for the source once the grafted announcement (and
@@ -578,6 +583,12 @@ void Gossip::AskWants(Millis now) {
     if (!dup) m.mutable_want()->add_ids(w.id.Str());
   }
   for (auto& [id, m] : asks) Send(links_.at(id), m);
+}
+
+Millis Gossip::GraftTimeout() const {
+  constexpr double kMaxMs = 10'000;
+  const double adaptive = std::min(2 * late_eager_ms_, kMaxMs);
+  return std::max(opts_.graft_timeout, static_cast<Millis>(adaptive));
 }
 
 void Gossip::OnGraft(Link& l, const wire::Graft& m) {

@@ -345,9 +345,17 @@ class Gossip {
   // time order; entries whose deadline moved on are skipped.
   struct Missing {
     Millis deadline = 0;
+    Millis advertised_at = 0;
+    bool grafted = false;
     std::vector<LinkId> advertisers;
     LinkId first = 0;
   };
+  // How late eager copies come after their advertisement, smoothed: under
+  // load, queues make the tree slower than the advertisements, and a graft
+  // timer shorter than that delay only fetches duplicates. The timer used is
+  // the larger of graft_timeout and twice this.
+  double late_eager_ms_ = 0;
+  Millis GraftTimeout() const;
   std::unordered_map<std::uint64_t, Missing> missing_;
   mutable std::deque<std::pair<Millis, std::uint64_t>> missing_order_;  // NextDeadline trims it
   // Dependencies of deferred announcements, asked for after want_delay if
