@@ -461,7 +461,7 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
       // later (AskWants), and only for it.
       if (!l || !o.waiting_for || l->wants_queued >= opts_.max_wants_per_link) break;
       ++l->wants_queued;
-      wants_.push_back({now + std::max(opts_.want_delay, GraftTimeout()), l->id, *o.waiting_for});
+      wants_.push_back({now + std::max(opts_.want_delay, Lateness()), l->id, *o.waiting_for});
       break;
     }
     case K::kOutOfScope:
@@ -585,11 +585,12 @@ void Gossip::AskWants(Millis now) {
   for (auto& [id, m] : asks) Send(links_.at(id), m);
 }
 
-Millis Gossip::GraftTimeout() const {
+Millis Gossip::Lateness() const {
   constexpr double kMaxMs = 10'000;
-  const double adaptive = std::min(2 * late_eager_ms_, kMaxMs);
-  return std::max(opts_.graft_timeout, static_cast<Millis>(adaptive));
+  return static_cast<Millis>(std::min(2 * late_eager_ms_, kMaxMs));
 }
+
+Millis Gossip::GraftTimeout() const { return std::max(opts_.graft_timeout, Lateness()); }
 
 void Gossip::OnGraft(Link& l, const wire::Graft& m) {
   for (std::uint64_t sid : m.short_ids()) {

@@ -352,9 +352,10 @@ class Gossip {
   };
   // How late eager copies come after their advertisement, smoothed: under
   // load, queues make the tree slower than the advertisements, and a graft
-  // timer shorter than that delay only fetches duplicates. The timer used is
-  // the larger of graft_timeout and twice this.
+  // timer shorter than that delay only fetches duplicates. Graft and want
+  // timers are the larger of their defaults and twice this (Lateness()).
   double late_eager_ms_ = 0;
+  Millis Lateness() const;
   Millis GraftTimeout() const;
   std::unordered_map<std::uint64_t, Missing> missing_;
   mutable std::deque<std::pair<Millis, std::uint64_t>> missing_order_;  // NextDeadline trims it
