@@ -74,7 +74,7 @@ struct GossipOptions {
   Millis ping_after = 20'000;    // nothing received this long: ping
   Millis idle_timeout = 60'000;  // nothing received this long: close
   Millis graft_timeout = 500;   // advertised id missing this long: graft (then the next advertiser)
-  Millis ihave_delay = 50;      // lazy advertisements are batched this long
+  Millis ihave_delay = 200;     // lazy advertisements are batched this long
   std::size_t lazy_fanout = 2;  // lazy links told of each announcement (random ones)
   Millis want_delay = 250;      // a deferred one's dependency is asked for after this
   Millis ban_for = 10 * 60'000;  // a member that sent provably bad input
