@@ -443,28 +443,12 @@ class Fleet {
 // The corpus.
 
 
-constexpr std::array<const char*, 24> kWords = {
+constexpr std::array<const char*, 24> kGossipWords = {
     "soil",     "compost", "irrigation", "seed",   "orchard", "grafting", "pruning", "mulch",
     "rotation", "cover",   "crop",       "yield",  "survey",  "method",   "field",   "notes",
     "trial",    "harvest", "storage",    "drying", "tools",   "repair",   "water",   "terrace"};
 
-std::string Words(SplitMix& r, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i) out.push_back(' ');
-    out += kWords[r.Below(kWords.size())];
-  }
-  return out;
-}
 
-std::string RandomBytes32(SplitMix& r) {
-  std::string out(32, '\0');
-  for (std::size_t i = 0; i < 32; i += 8) {
-    const std::uint64_t v = r.Next();
-    std::memcpy(out.data() + i, &v, 8);
-  }
-  return out;
-}
 
 // A share sized like what people post: a title, a few tags, often a short
 // description and a file name.
@@ -473,14 +457,14 @@ std::string ShareBody(std::uint64_t seed, std::uint64_t slot) {
   wire::Share s;
   s.set_root(RandomBytes32(r));
   s.set_size(1024 + r.Below(50u << 20));
-  s.set_title(fmt::format("{} notes ({})", Words(r, 1 + r.Below(3)), slot));
+  s.set_title(fmt::format("{} notes ({})", Words(r, 1 + r.Below(3), kGossipWords), slot));
   for (std::uint64_t i = 0, n = 1 + r.Below(3); i < n; ++i)
-    s.add_tags(kWords[r.Below(kWords.size())]);
-  if (r.Below(2)) s.set_description(Words(r, r.Below(25)));
+    s.add_tags(kGossipWords[r.Below(kGossipWords.size())]);
+  if (r.Below(2)) s.set_description(Words(r, r.Below(25), kGossipWords));
   if (r.Below(5) == 0) {
     s.set_note(true);
   } else {
-    s.set_filename(fmt::format("{}-{}.pdf", kWords[r.Below(kWords.size())], slot));
+    s.set_filename(fmt::format("{}-{}.pdf", kGossipWords[r.Below(kGossipWords.size())], slot));
   }
   return node::SerializeBody(s);
 }
@@ -488,9 +472,9 @@ std::string ShareBody(std::uint64_t seed, std::uint64_t slot) {
 std::string GenesisBody(std::uint64_t seed, std::uint32_t g) {
   SplitMix r{seed * 0x51ULL ^ g};
   wire::Genesis m;
-  m.set_name(fmt::format("{} circle {}", kWords[r.Below(kWords.size())], g));
-  m.set_description(Words(r, 12));
-  m.add_tags(kWords[r.Below(kWords.size())]);
+  m.set_name(fmt::format("{} circle {}", kGossipWords[r.Below(kGossipWords.size())], g));
+  m.set_description(Words(r, 12, kGossipWords));
+  m.add_tags(kGossipWords[r.Below(kGossipWords.size())]);
   m.set_publish_on_practice(true);
   m.set_nonce(RandomBytes32(r).substr(0, 16));
   return node::SerializeBody(m);

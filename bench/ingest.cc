@@ -50,6 +50,7 @@
 #include <fmt/core.h>
 
 #include "common/bench_util.h"
+#include "common/corpus.h"
 #include "praxis/crypto/crypto.h"
 #include "praxis/node/announcement.h"
 #include "praxis/node/ingestor.h"
@@ -200,48 +201,9 @@ class ProfilingStore final : public storage::Store {
 // Corpus generation.
 
 
-constexpr std::array<const char*, 32> kWords = {
-    "soil",     "compost",   "irrigation", "seed",     "orchard",  "grafting", "pruning",
-    "beekeeping", "mulch",   "rotation",   "cover",    "crop",     "yield",    "survey",
-    "method",   "field",     "notes",      "trial",    "practice", "harvest",  "storage",
-    "drying",   "tools",     "repair",     "water",    "season",   "market",   "cooperative",
-    "pests",    "shade",     "terrace",    "drainage"};
 
-std::string Words(SplitMix& r, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i) out.push_back(' ');
-    out += kWords[r.Below(kWords.size())];
-  }
-  return out;
-}
 
-std::string RandomBytes32(SplitMix& r) {
-  std::string out(32, '\0');
-  for (std::size_t i = 0; i < 32; i += 8) {
-    std::uint64_t v = r.Next();
-    std::memcpy(out.data() + i, &v, 8);
-  }
-  return out;
-}
 
-// Body of a share, sized like what people post: a title, a few tags, often a
-// short description and a file name.
-std::string ShareBody(std::uint64_t seed, std::uint64_t slot) {
-  SplitMix r{seed * 0x1000193ULL ^ slot};
-  wire::Share s;
-  s.set_root(RandomBytes32(r));
-  s.set_size(1024 + r.Below(50u << 20));
-  s.set_title(fmt::format("{} {} ({})", Words(r, 1 + r.Below(3)), "notes", slot));
-  for (std::uint64_t i = 0, n = 1 + r.Below(3); i < n; ++i) s.add_tags(kWords[r.Below(kWords.size())]);
-  if (r.Below(2)) s.set_description(Words(r, r.Below(25)));
-  if (r.Below(5) == 0) {
-    s.set_note(true);
-  } else {
-    s.set_filename(fmt::format("{}-{}.pdf", kWords[r.Below(kWords.size())], slot));
-  }
-  return node::SerializeBody(s);
-}
 
 std::string RepublishBody(std::uint64_t seed, std::uint64_t slot, const Id& original) {
   SplitMix r{seed * 0x9e37ULL ^ slot};
@@ -251,17 +213,6 @@ std::string RepublishBody(std::uint64_t seed, std::uint64_t slot, const Id& orig
   return node::SerializeBody(m);
 }
 
-std::string GenesisBody(std::uint64_t seed, std::uint32_t g) {
-  SplitMix r{seed * 0x51ULL ^ g};
-  wire::Genesis m;
-  m.set_name(fmt::format("{} circle {}", kWords[r.Below(kWords.size())], g));
-  m.set_description(Words(r, 12));
-  m.add_tags(kWords[r.Below(kWords.size())]);
-  m.add_tags(kWords[r.Below(kWords.size())]);
-  m.set_publish_on_practice(true);
-  m.set_nonce(RandomBytes32(r).substr(0, 16));
-  return node::SerializeBody(m);
-}
 
 struct LogState {
   std::uint64_t seq = 0;

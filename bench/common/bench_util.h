@@ -10,8 +10,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +144,25 @@ inline double VerifySlice(const std::vector<Sample>& samples, double seconds,
     t = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
   } while (t - t0 < seconds);
   return static_cast<double>(count) / (t - t0);
+}
+
+// `n` words drawn from `words`, space-separated.
+inline std::string Words(SplitMix& r, std::size_t n, std::span<const char* const> words) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out.push_back(' ');
+    out += words[r.Below(words.size())];
+  }
+  return out;
+}
+
+inline std::string RandomBytes32(SplitMix& r) {
+  std::string out(32, '\0');
+  for (std::size_t i = 0; i < 32; i += 8) {
+    std::uint64_t v = r.Next();
+    std::memcpy(out.data() + i, &v, 8);
+  }
+  return out;
 }
 
 }  // namespace praxis::bench
