@@ -133,21 +133,27 @@ std::pair<std::size_t, bool> EagerTree(GossipNet& net, const Id* root = nullptr)
   return {eager, connected};
 }
 
-TEST_F(GossipLogicTest, EagerLinksOfSixteenNodesSettleIntoASpanningTree) {
-  GossipNet net(7);
+// n nodes with three links wanted each, every one introduced to one random
+// earlier node (sparse, connected); true once every node has two links.
+bool SparseNetwork(GossipNet& net, int n, std::mt19937& rng) {
   GossipOptions opts;
   opts.active_target = 3;
-  const int n = 16;
   for (int i = 0; i < n; ++i) net.AddNode(opts);
-  std::mt19937 rng(7);
-  for (int i = 1; i < n; ++i) net.Introduce(i, static_cast<int>(rng() % i));  // sparse, connected
-  ASSERT_TRUE(net.RunUntilTrue(
+  for (int i = 1; i < n; ++i) net.Introduce(i, static_cast<int>(rng() % i));
+  return net.RunUntilTrue(
       [&] {
         for (int i = 0; i < n; ++i)
           if (net.node(i).gossip->link_count() < 2) return false;
         return true;
       },
-      60'000));
+      60'000);
+}
+
+TEST_F(GossipLogicTest, EagerLinksOfSixteenNodesSettleIntoASpanningTree) {
+  GossipNet net(7);
+  const int n = 16;
+  std::mt19937 rng(7);
+  ASSERT_TRUE(SparseNetwork(net, n, rng));
   net.RunUntil(net.now() + 5'000);
   const std::size_t edges = net.Edges().size();
   ASSERT_GT(edges, static_cast<std::size_t>(n - 1)) << "topology has no cycle to prune";
@@ -443,19 +449,9 @@ TEST_F(GossipLogicTest, AnInviteOnlyGroupTravelsOnlyOverLinksBetweenItsMembers) 
 
 TEST_F(GossipLogicTest, AfterConcurrentFloodsTheEagerLinksReconvergeToASpanningTree) {
   GossipNet net(11);
-  GossipOptions opts;
-  opts.active_target = 3;
   const int n = 16;
-  for (int i = 0; i < n; ++i) net.AddNode(opts);
   std::mt19937 rng(11);
-  for (int i = 1; i < n; ++i) net.Introduce(i, static_cast<int>(rng() % i));
-  ASSERT_TRUE(net.RunUntilTrue(
-      [&] {
-        for (int i = 0; i < n; ++i)
-          if (net.node(i).gossip->link_count() < 2) return false;
-        return true;
-      },
-      60'000));
+  ASSERT_TRUE(SparseNetwork(net, n, rng));
   net.RunUntil(net.now() + 5'000);
   std::vector<TestAuthor> authors(n);
   std::vector<Id> groups;
