@@ -93,7 +93,6 @@ struct Options {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-
 double LoadAverage() {
   std::ifstream f("/proc/loadavg");
   double one = 0;
@@ -107,7 +106,6 @@ double Median(std::vector<double> v) {
   const std::size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
-
 
 // ---------------------------------------------------------------------------
 // Where the store time goes during the catch-up: forwards to the real store
@@ -176,13 +174,6 @@ class TimedStore final : public storage::Store {
 // ---------------------------------------------------------------------------
 // Corpus generation, in order and in chunks (1.1M envelopes need not all be
 // in memory at once).
-
-
-
-
-
-
-
 
 std::uint64_t NowMs() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -316,18 +307,6 @@ class Generator {
   std::vector<AuthorState> authors_;
   std::vector<Id> group_ids_;
   std::vector<Planned> plan_;
-};
-
-
-// Removes the directory it was given on every way out.
-struct DirGuard {
-  fs::path path;
-  bool remove = false;
-  ~DirGuard() {
-    if (!remove) return;
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
 };
 
 // ---------------------------------------------------------------------------
@@ -656,22 +635,9 @@ int Run(const Options& o) {
   }
 
   DirGuard guard;
-  if (o.dir.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "praxis-bench-catchup-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) {
-      fmt::print(stderr, "catchup: cannot create a temp dir: {}\n", std::strerror(errno));
-      return 2;
-    }
-    guard.path = tmpl;
-    guard.remove = true;
-  } else {
-    std::error_code ec;
-    fs::create_directories(o.dir, ec);
-    if (!fs::is_directory(o.dir) || !fs::is_empty(o.dir, ec)) {
-      fmt::print(stderr, "catchup: --dir {} must be an empty or missing directory\n", o.dir);
-      return 2;
-    }
-    guard.path = o.dir;
+  if (Status st = guard.Prepare("catchup", o.dir); !st.ok()) {
+    fmt::print(stderr, "catchup: {}\n", st.message());
+    return 2;
   }
 
   std::string author_list;

@@ -1285,17 +1285,6 @@ std::string PhaseJson(const PhaseResult& r) {
       r.wire.links_after, Json(r.daemon_cpu_s, 3), Json(r.verify_per_s, 1), tenths, counters);
 }
 
-// Removes the temp directory on every way out, unless asked to keep it.
-struct DirGuard {
-  fs::path path;
-  bool remove = true;
-  ~DirGuard() {
-    if (!remove || path.empty()) return;
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 std::string DefaultPraxisd() {
 #ifdef PRAXISD_BIN
   if (fs::exists(PRAXISD_BIN)) return PRAXISD_BIN;
@@ -1328,15 +1317,11 @@ int RunBench(Options o) {
                                static_cast<std::size_t>(std::llround(500 * o.seconds_500))));
 
   DirGuard guard;
-  {
-    std::string tmpl = (fs::temp_directory_path() / "praxis-bench-gossip-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) {
-      fmt::print(stderr, "gossip: cannot create a temp dir: {}\n", std::strerror(errno));
-      return 2;
-    }
-    guard.path = tmpl;
-    guard.remove = !o.keep;
+  if (Status st = guard.Prepare("gossip", ""); !st.ok()) {
+    fmt::print(stderr, "gossip: {}\n", st.message());
+    return 2;
   }
+  guard.remove = !o.keep;
 
   fmt::print(
       "praxis gossip benchmark: {} praxisd on loopback, {} authors, {} groups (Zipf s={}), "

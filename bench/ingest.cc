@@ -17,6 +17,7 @@
 // Exit status: 0 when every announcement was accepted, 1 when some were not
 // (the figures are then meaningless), 2 on a setup error. The figures
 // themselves are not pass/fail. Touches nothing outside its temp directory.
+#include <fmt/core.h>
 #include <sodium.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -26,9 +27,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -46,8 +47,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <fmt/core.h>
 
 #include "common/bench_util.h"
 #include "common/corpus.h"
@@ -84,7 +83,6 @@ struct Options {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-
 double PeakRssMb() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -99,8 +97,8 @@ double CurrentRssMb() {
 }
 
 double RamMb() {
-  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
-         static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
+         (1 << 20);
 }
 
 double LoadAverage() {
@@ -120,7 +118,6 @@ std::uint64_t DirBytes(const fs::path& dir) {
   }
   return total;
 }
-
 
 // ---------------------------------------------------------------------------
 // Where an IngestBatch call spends its wall time. IngestBatch calls the
@@ -200,11 +197,6 @@ class ProfilingStore final : public storage::Store {
 // ---------------------------------------------------------------------------
 // Corpus generation.
 
-
-
-
-
-
 std::string RepublishBody(std::uint64_t seed, std::uint64_t slot, const Id& original) {
   SplitMix r{seed * 0x9e37ULL ^ slot};
   wire::Republish m;
@@ -212,7 +204,6 @@ std::string RepublishBody(std::uint64_t seed, std::uint64_t slot, const Id& orig
   if (r.Below(2)) m.set_comment(Words(r, 2 + r.Below(6)));
   return node::SerializeBody(m);
 }
-
 
 struct LogState {
   std::uint64_t seq = 0;
@@ -226,7 +217,6 @@ struct AuthorState {
   // By group index. Only the thread signing for this author touches it.
   std::unordered_map<std::uint32_t, LogState> logs;
 };
-
 
 struct Corpus {
   std::vector<node::RawDelivery> deliveries;  // in delivery order
@@ -247,7 +237,7 @@ std::uint64_t NowMs() {
 
 Corpus Generate(const Options& o, WorkerPool& pool) {
   constexpr std::uint32_t kNone = ~0u;
-  constexpr std::size_t kChunk = 4096;        // republishes point to earlier chunks
+  constexpr std::size_t kChunk = 4096;            // republishes point to earlier chunks
   constexpr std::size_t kRecentShares = 1 << 16;  // originals come from the recent past
   constexpr std::size_t kSamples = 4096;
 
@@ -274,7 +264,8 @@ Corpus Generate(const Options& o, WorkerPool& pool) {
     const std::size_t want = 1 + below(std::min<std::uint32_t>(3, o.groups));
     while (st.groups.size() < want) {
       auto g = static_cast<std::uint32_t>(below(o.groups));
-      if (std::find(st.groups.begin(), st.groups.end(), g) == st.groups.end()) st.groups.push_back(g);
+      if (std::find(st.groups.begin(), st.groups.end(), g) == st.groups.end())
+        st.groups.push_back(g);
     }
   }
 
@@ -295,8 +286,8 @@ Corpus Generate(const Options& o, WorkerPool& pool) {
   c.group_ids.resize(o.groups);
   for (std::uint32_t g = 0; g < o.groups; ++g) {
     const std::uint32_t a = g % o.authors;
-    node::Draft d{.kind = wire::KIND_GENESIS, .seq = 1, .created = base + g,
-                  .body = GenesisBody(o.seed, g)};
+    node::Draft d{
+        .kind = wire::KIND_GENESIS, .seq = 1, .created = base + g, .body = GenesisBody(o.seed, g)};
     node::Announcement ann = node::SignDraft(c.keys[a], d);
     c.group_ids[g] = ann.id;
     c.authors[a].logs[g] = {1, ann.id};
@@ -399,65 +390,44 @@ Corpus Generate(const Options& o, WorkerPool& pool) {
   return c;
 }
 
-
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-// Removes the temp directory it was given on every way out.
-struct DirGuard {
-  fs::path path;
-  bool remove = false;
-  ~DirGuard() {
-    if (!remove) return;
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 int Run(Options o) {
   crypto::InitCrypto();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (o.announcements < o.groups + 2ull * o.authors || o.announcements >= (1ull << 32)) {
-    fmt::print(stderr, "ingest: --announcements must be at least groups + 2 x authors ({}) and "
-               "below 2^32\n", o.groups + 2ull * o.authors);
+    fmt::print(stderr,
+               "ingest: --announcements must be at least groups + 2 x authors ({}) and "
+               "below 2^32\n",
+               o.groups + 2ull * o.authors);
     return 2;
   }
 
   DirGuard guard;
-  if (o.dir.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "praxis-bench-ingest-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) {
-      fmt::print(stderr, "ingest: cannot create a temp dir: {}\n", std::strerror(errno));
-      return 2;
-    }
-    guard.path = tmpl;
-    guard.remove = true;
-  } else {
-    std::error_code ec;
-    fs::create_directories(o.dir, ec);
-    if (!fs::is_directory(o.dir) || !fs::is_empty(o.dir, ec)) {
-      fmt::print(stderr, "ingest: --dir {} must be an empty or missing directory\n", o.dir);
-      return 2;
-    }
-    guard.path = o.dir;
+  if (Status st = guard.Prepare("ingest", o.dir); !st.ok()) {
+    fmt::print(stderr, "ingest: {}\n", st.message());
+    return 2;
   }
   const fs::path db_dir = guard.path / "db";
 
-  fmt::print("praxis ingest benchmark: {} announcements from {} authors into {} groups, batch {}, "
-             "verify threads {} on {} cores, WAL on{}\n",
-             o.announcements, o.authors, o.groups, o.batch, o.threads, cores,
-             o.quick ? " (--quick)" : "");
+  fmt::print(
+      "praxis ingest benchmark: {} announcements from {} authors into {} groups, batch {}, "
+      "verify threads {} on {} cores, WAL on{}\n",
+      o.announcements, o.authors, o.groups, o.batch, o.threads, cores, o.quick ? " (--quick)" : "");
   fmt::print("  database {} ({}); {}% republishes; created times {}\n", db_dir.string(),
              guard.remove ? "temporary, removed at the end" : "kept", o.republish_pct,
              o.skew_ms ? fmt::format("skewed per author by up to {} ms", o.skew_ms)
                        : std::string("in arrival order (--skew-ms 0)"));
   const double load_start = LoadAverage();
   if (load_start > 0.5)
-    fmt::print("  note: load average {:.2f} on {} cores before starting: other work shares this "
-               "machine, wall-clock figures suffer\n", load_start, cores);
+    fmt::print(
+        "  note: load average {:.2f} on {} cores before starting: other work shares this "
+        "machine, wall-clock figures suffer\n",
+        load_start, cores);
   std::fflush(stdout);
 
   // 1. Generate (not timed).
@@ -470,10 +440,11 @@ int Run(Options o) {
   const double gen_s = Seconds(Clock::now() - g0);
   const double n = static_cast<double>(o.announcements);
   const double avg_envelope = static_cast<double>(corpus.envelope_bytes) / n;
-  fmt::print("generated in {:.1f} s (not timed): {} geneses, {} joins, {} shares, {} republishes "
-             "(original attached); average envelope {:.0f} B\n",
-             gen_s, corpus.kinds[wire::KIND_GENESIS], corpus.kinds[wire::KIND_JOIN],
-             corpus.kinds[wire::KIND_SHARE], corpus.kinds[wire::KIND_REPUBLISH], avg_envelope);
+  fmt::print(
+      "generated in {:.1f} s (not timed): {} geneses, {} joins, {} shares, {} republishes "
+      "(original attached); average envelope {:.0f} B\n",
+      gen_s, corpus.kinds[wire::KIND_GENESIS], corpus.kinds[wire::KIND_JOIN],
+      corpus.kinds[wire::KIND_SHARE], corpus.kinds[wire::KIND_REPUBLISH], avg_envelope);
   std::fflush(stdout);
 
   // 2. A fresh store and ingestor.
@@ -520,8 +491,8 @@ int Run(Options o) {
       phases.pf_calls = 0;
       auto t0 = Clock::now();
       if (profile) phases.Enter(kSetup);
-      std::vector<IngestOutcome> out =
-          ing->IngestBatch(std::span<const node::RawDelivery>(batch), storage::Durability::kWal, pf);
+      std::vector<IngestOutcome> out = ing->IngestBatch(std::span<const node::RawDelivery>(batch),
+                                                        storage::Durability::kWal, pf);
       if (profile) phases.Enter(kIdle);
       part_s += Seconds(Clock::now() - t0);
       // Not timed: tally, and hand the input's memory back.
@@ -537,10 +508,11 @@ int Run(Options o) {
     ingest_cpu_s += CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     ingest_s += part_s;
     part_rates.push_back(static_cast<double>(to - from) / part_s);
-    fmt::print("part {}/{}: verify slice {:.0f}/s (1 thread, CPU time); ingest {} in {:.2f} s = "
-               "{:.0f}/s (ratio {:.2f})\n",
-               part + 1, kParts, verify_rates.back(), to - from, part_s, part_rates.back(),
-               part_rates.back() / verify_rates.back());
+    fmt::print(
+        "part {}/{}: verify slice {:.0f}/s (1 thread, CPU time); ingest {} in {:.2f} s = "
+        "{:.0f}/s (ratio {:.2f})\n",
+        part + 1, kParts, verify_rates.back(), to - from, part_s, part_rates.back(),
+        part_rates.back() / verify_rates.back());
     std::fflush(stdout);
   }
 
@@ -605,35 +577,41 @@ int Run(Options o) {
       fmt::print(" {} {:.2f} us;", kPhaseNames[p], phases.cpu_seconds[p] * 1e6 / n);
     fmt::print(" total {:.2f} us\n", cpu * 1e6 / n);
   }
-  fmt::print("cpu during ingest: {:.1f} s over {:.1f} s wall = {:.2f} cores busy, {:.1f} us per "
-             "announcement (all threads, RocksDB background work included) = {:.2f} x the CPU "
-             "of one verification ({:.1f} us)\n",
-             ingest_cpu_s, ingest_s, ingest_cpu_s / ingest_s, ingest_cpu_s * 1e6 / n,
-             1 / cpu_ratio, 1e6 / verify_per_s);
+  fmt::print(
+      "cpu during ingest: {:.1f} s over {:.1f} s wall = {:.2f} cores busy, {:.1f} us per "
+      "announcement (all threads, RocksDB background work included) = {:.2f} x the CPU "
+      "of one verification ({:.1f} us)\n",
+      ingest_cpu_s, ingest_s, ingest_cpu_s / ingest_s, ingest_cpu_s * 1e6 / n, 1 / cpu_ratio,
+      1e6 / verify_per_s);
   fmt::print("groups: {}; stages:", ing->Groups().size());
   for (const auto& [name, count] : stages) fmt::print(" {} {}", name, count);
   fmt::print("; pending {}; logs checked {} mismatched\n", ing->pending(), log_mismatches);
   fmt::print("verify slices (1 thread, CPU time):");
   for (double v : verify_rates) fmt::print(" {:.0f}", v);
   fmt::print(" /s; load average {:.2f} at start, {:.2f} at end\n", load_start, load_end);
-  fmt::print("ingest_per_s           {:>10.0f} /s   {:.1f} s wall  = {:.2f} x single-core verify "
-             "limit, {:.2f} x {:.0f}-thread verify limit ({:.0f}/s)\n",
-             ingest_per_s, ingest_s, ratio, ingest_per_s / (parallel * verify_per_s), parallel,
-             parallel * verify_per_s);
-  fmt::print("verify_per_s           {:>10.0f} /s   median of {} slices = the limit: one core "
-             "doing nothing but Ed25519 verification\n",
-             verify_per_s, kParts);
-  fmt::print("bytes_per_announcement {:>10.0f} B    {:.1f} MB on disk  = {:.2f} x the average "
-             "envelope ({:.0f} B); live SST {:.0f} B per announcement\n",
-             bytes_per, static_cast<double>(disk) / 1e6, bytes_per / avg_envelope, avg_envelope,
-             static_cast<double>(live_sst) / std::max<double>(1, static_cast<double>(accepted)));
-  fmt::print("peak_rss_mb            {:>10.0f} MB   = {:.1f}% of {:.0f} MB RAM; the benchmark's "
-             "own input held {:.0f} MB of it when the ingest began\n",
-             peak_rss, 100 * peak_rss / RamMb(), RamMb(), rss_before_ingest);
+  fmt::print(
+      "ingest_per_s           {:>10.0f} /s   {:.1f} s wall  = {:.2f} x single-core verify "
+      "limit, {:.2f} x {:.0f}-thread verify limit ({:.0f}/s)\n",
+      ingest_per_s, ingest_s, ratio, ingest_per_s / (parallel * verify_per_s), parallel,
+      parallel * verify_per_s);
+  fmt::print(
+      "verify_per_s           {:>10.0f} /s   median of {} slices = the limit: one core "
+      "doing nothing but Ed25519 verification\n",
+      verify_per_s, kParts);
+  fmt::print(
+      "bytes_per_announcement {:>10.0f} B    {:.1f} MB on disk  = {:.2f} x the average "
+      "envelope ({:.0f} B); live SST {:.0f} B per announcement\n",
+      bytes_per, static_cast<double>(disk) / 1e6, bytes_per / avg_envelope, avg_envelope,
+      static_cast<double>(live_sst) / std::max<double>(1, static_cast<double>(accepted)));
+  fmt::print(
+      "peak_rss_mb            {:>10.0f} MB   = {:.1f}% of {:.0f} MB RAM; the benchmark's "
+      "own input held {:.0f} MB of it when the ingest began\n",
+      peak_rss, 100 * peak_rss / RamMb(), RamMb(), rss_before_ingest);
   if (not_accepted || log_mismatches || verify_failures) {
-    fmt::print("!!! NOT ALL ACCEPTED: {} of {} announcements were not accepted, {} logs mismatch, "
-               "{} sample verifications failed; the figures above are NOT valid !!!\n",
-               not_accepted, o.announcements, log_mismatches, verify_failures);
+    fmt::print(
+        "!!! NOT ALL ACCEPTED: {} of {} announcements were not accepted, {} logs mismatch, "
+        "{} sample verifications failed; the figures above are NOT valid !!!\n",
+        not_accepted, o.announcements, log_mismatches, verify_failures);
     for (int k = 0; k < 6; ++k)
       if (k != static_cast<int>(IngestOutcome::Kind::kAccepted) && outcomes[k])
         fmt::print("!!!   {}: {}\n", node::OutcomeName(static_cast<IngestOutcome::Kind>(k)),
@@ -676,20 +654,24 @@ int Run(Options o) {
 
 int main(int argc, char** argv) {
   praxis::bench::Options o;
-  CLI::App app{"Ingest benchmark: IngestBatch on a fresh RocksDB store against raw Ed25519 "
-               "verification. Last line of output: one JSON object."};
+  CLI::App app{
+      "Ingest benchmark: IngestBatch on a fresh RocksDB store against raw Ed25519 "
+      "verification. Last line of output: one JSON object."};
   app.add_option("--authors", o.authors, "distinct authors")->check(CLI::PositiveNumber);
   app.add_option("--announcements", o.announcements, "announcements to ingest")
       ->check(CLI::PositiveNumber);
   app.add_option("--groups", o.groups, "groups (one genesis each)")->check(CLI::PositiveNumber);
-  app.add_option("--batch", o.batch, "announcements per IngestBatch call")->check(CLI::PositiveNumber);
-  app.add_option("--dir", o.dir, "empty directory for the database, kept (default: a fresh temp "
+  app.add_option("--batch", o.batch, "announcements per IngestBatch call")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--dir", o.dir,
+                 "empty directory for the database, kept (default: a fresh temp "
                  "dir, removed at the end)");
   app.add_option("--threads", o.threads, "verification threads (the ingest thread included)")
       ->check(CLI::PositiveNumber);
   app.add_option("--republish-pct", o.republish_pct, "share of republishes, percent")
       ->check(CLI::Range(0, 100));
-  app.add_option("--skew-ms", o.skew_ms, "spread of the authors' clock offsets (ms); non-zero "
+  app.add_option("--skew-ms", o.skew_ms,
+                 "spread of the authors' clock offsets (ms); non-zero "
                  "makes arrival order differ from canonical (created, id) order");
   app.add_option("--seed", o.seed, "seed of the corpus plan");
   app.add_option("--slice", o.slice_s, "CPU seconds per verify slice")->check(CLI::PositiveNumber);

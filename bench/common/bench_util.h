@@ -8,17 +8,22 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "praxis/storage/id.h"
+#include "praxis/storage/status.h"
 
 namespace praxis::bench {
 
@@ -164,5 +169,35 @@ inline std::string RandomBytes32(SplitMix& r) {
   }
   return out;
 }
+
+// The directory a benchmark writes its databases in: `dir` if given (empty or
+// missing, then kept), else a fresh temp directory removed on every way out.
+struct DirGuard {
+  std::filesystem::path path;
+  bool remove = false;
+  ~DirGuard() {
+    if (!remove) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  Status Prepare(const std::string& bench, const std::string& dir) {
+    namespace fs = std::filesystem;
+    if (dir.empty()) {
+      std::string tmpl =
+          (fs::temp_directory_path() / ("praxis-bench-" + bench + "-XXXXXX")).string();
+      if (!mkdtemp(tmpl.data()))
+        return Status::IOError(std::string("cannot create a temp dir: ") + std::strerror(errno));
+      path = tmpl;
+      remove = true;
+      return Status::OK();
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir) || !fs::is_empty(dir, ec))
+      return Status::InvalidArgument("--dir " + dir + " must be an empty or missing directory");
+    path = dir;
+    return Status::OK();
+  }
+};
 
 }  // namespace praxis::bench
