@@ -1045,9 +1045,9 @@ WireDelta Delta(const PeersView& a, const PeersView& b) {
 // map) between phases. (--gdb-counters, the first way, read them with gdb
 // before praxisd reported them; kept as the flag's name.)
 
-constexpr std::array<const char*, 8> kCounterNames = {
-    "delivered",      "duplicates",  "pushes_sent", "replies_sent",
-    "ihave_ids_sent", "grafts_sent", "prunes_sent", "deferred"};
+constexpr std::array<const char*, 9> kCounterNames = {
+    "delivered",   "duplicates",  "pushes_sent", "replies_sent",    "ihave_ids_sent",
+    "grafts_sent", "prunes_sent", "deferred",    "signature_checks"};
 using Counters = std::array<std::uint64_t, kCounterNames.size()>;
 constexpr const char* kGdbScript = "";  // unused: status carries the counters
 
@@ -1518,10 +1518,12 @@ int RunBench(Options o) {
         const double sent = static_cast<double>(c[2] + c[3]) * avg;
         fmt::print(
             "  counters (gdb, all nodes): delivered {}, duplicates {} (rmr {:.3f}), pushes "
-            "{}, replies {}, ihave ids {}, grafts {}, prunes {}, deferred {}; payloads sent "
+            "{}, replies {}, ihave ids {}, grafts {}, prunes {}, deferred {}; signature checks "
+            "{:.3f} per delivery; payloads sent "
             "~{:.2f} MB, (wire - payloads sent) / payloads sent {:.3f}\n",
             c[0], c[1], c[0] ? static_cast<double>(c[1]) / static_cast<double>(c[0]) : 0.0, c[2],
-            c[3], c[4], c[5], c[6], c[7], sent / 1e6,
+            c[3], c[4], c[5], c[6], c[7],
+            c[0] ? static_cast<double>(c[8]) / static_cast<double>(c[0]) : 0.0, sent / 1e6,
             sent > 0 ? (static_cast<double>(r.wire.out) - sent) / sent : 0.0);
       }
       std::fflush(stdout);

@@ -1,5 +1,7 @@
 #include "praxis/node/announcement.h"
 
+#include <atomic>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -75,7 +77,14 @@ Result<Announcement> ParseAnnouncement(std::string_view envelope) {
   return a;
 }
 
+namespace {
+std::atomic<std::uint64_t> signature_checks{0};
+}  // namespace
+
+std::uint64_t SignatureChecks() { return signature_checks.load(std::memory_order_relaxed); }
+
 Status VerifyAnnouncement(Announcement& a) {
+  signature_checks.fetch_add(1, std::memory_order_relaxed);
   if (!crypto::VerifyDetached(a.signature, SignedBytes(a.header, a.body), a.author))
     return Status::Protocol("bad signature");
   a.verified = true;

@@ -390,6 +390,7 @@ class Session : public std::enable_shared_from_this<Session> {
         (*s->mutable_gossip())[name] = value;
       (*s->mutable_gossip())["passive"] = peers_->gossip().passive_count();
       (*s->mutable_gossip())["eager_links"] = peers_->gossip().eager_count();
+      (*s->mutable_gossip())["signature_checks"] = SignatureChecks();
     }
     auto held = ListHeld(node_.store());
     if (!held) return Err(held.error());

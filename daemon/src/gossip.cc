@@ -198,6 +198,9 @@ void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
       auto root = Id::FromBytes(m.prune().root());
       if (!root) return Punish(*l, "prune without a 32-byte root", now);
       SetLazy(*l, *root);
+      // It stops pushing this author here too: no longer a parent.
+      if (auto p = parent_of_.find(*root); p != parent_of_.end() && p->second.link == l->id)
+        parent_of_.erase(p);
       return;
     }
     case wire::PeerMessage::kWant:
@@ -274,7 +277,8 @@ void Gossip::Remember(const Id& id) {
   if (auto m = missing_.find(sid); m != missing_.end()) {
     // Came after its advertisement (by the tree, or by a graft's answer).
     const double late = static_cast<double>(now_ - m->second.advertised_at);
-    late_eager_ms_ += (late - late_eager_ms_) / 16;
+    late_dev_ms_ += (std::abs(late - late_eager_ms_) - late_dev_ms_) / 4;
+    late_eager_ms_ += (late - late_eager_ms_) / 8;
     if (Link* first = FindLink(m->second.first); first && first->missing_first)
       --first->missing_first;
     missing_.erase(m);
@@ -397,8 +401,28 @@ void Gossip::Flush(Millis now) {
       ++counters_.delivered;
       counters_.hops_total += hops;
       const auto& [a, original] = it->second;
-      // A reply we asked for (a graft): this link is now on the source's tree.
-      if (l && batch[i].d.reply()) SetEager(*l, a.author);
+      if (l && batch[i].d.reply()) {
+        // A reply we asked for (a graft): this link joins the source's tree,
+        // unless the parent it has is still delivering (the graft only
+        // outran a queue).
+        if (!ParentAlive(a.author, l->id, now)) {
+          SetEager(*l, a.author);
+          wire::PeerMessage join;
+          join.mutable_graft()->add_roots(a.author.Str());
+          Send(*l, join);
+        }
+        if (by_reply_.insert(a.id).second) {
+          by_reply_order_.push_back(a.id);
+          if (by_reply_order_.size() > opts_.short_window) {
+            by_reply_.erase(by_reply_order_.front());
+            by_reply_order_.pop_front();
+          }
+        }
+      } else if (l) {
+        if (parent_of_.size() >= opts_.short_window && !parent_of_.count(a.author))
+          parent_of_.clear();  // bounded; it refills from the next pushes
+        parent_of_[a.author] = {l->id, now};
+      }
       Forward(a, original ? &*original : nullptr, batch[i].link, hops, now);
       accepted.erase(it);
       continue;
@@ -428,8 +452,9 @@ void Gossip::Judged(Link* l, const wire::Delivery& d, const IngestOutcome& o, Mi
     case K::kDuplicate:
       ++counters_.duplicates;
       if (!l) break;
-      if (!d.reply()) {
-        // Plumtree: a second eager copy means a cycle in this source's tree.
+      if (!d.reply() && !by_reply_.count(o.id)) {
+        // Plumtree: a second eager copy means a cycle in this source's tree
+        // (unless the first copy was a reply to a graft).
         // Prune even if this end is lazy already: the sender still thinks
         // the link eager (a graft and a prune crossed).
         auto parsed = ParseAnnouncement(d.envelope());
@@ -587,7 +612,15 @@ void Gossip::AskWants(Millis now) {
 
 Millis Gossip::Lateness() const {
   constexpr double kMaxMs = 10'000;
-  return static_cast<Millis>(std::min(2 * late_eager_ms_, kMaxMs));
+  return static_cast<Millis>(std::min(late_eager_ms_ + 4 * late_dev_ms_, kMaxMs));
+}
+
+bool Gossip::ParentAlive(const Id& author, LinkId except, Millis now) const {
+  auto it = parent_of_.find(author);
+  if (it == parent_of_.end() || it->second.link == except) return false;
+  auto l = links_.find(it->second.link);
+  if (l == links_.end() || l->second.lazy_roots.count(author)) return false;
+  return now - it->second.at < 2 * GraftTimeout();
 }
 
 Millis Gossip::GraftTimeout() const { return std::max(opts_.graft_timeout, Lateness()); }
@@ -598,12 +631,16 @@ void Gossip::OnGraft(Link& l, const wire::Graft& m) {
     if (it == recent_.end()) continue;
     auto a = ingestor_.Find(it->second);
     if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
-    SetEager(l, (*a)->author);
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);
     Send(l, reply);
     ++counters_.replies_sent;
+  }
+  std::size_t n = 0;
+  for (const auto& root : m.roots()) {
+    if (++n > kMaxWantIds) break;
+    if (auto author = Id::FromBytes(root)) SetEager(l, *author);
   }
 }
 

@@ -514,7 +514,18 @@ void Ingestor::Defer(const IngestOutcome& o, const Announcement& a, const Announ
   for (const auto& p : list)
     if (p.a.id == a.id) return;
   list.push_back({a, original ? std::optional(*original) : std::nullopt});
+  pending_ids_[a.id] = *o.waiting_for;
   ++pending_count_;
+}
+
+std::optional<Id> Ingestor::PendingFor(const Id& id, std::string_view envelope) const {
+  auto it = pending_ids_.find(id);
+  if (it == pending_ids_.end()) return std::nullopt;
+  auto list = pending_.find(it->second);
+  if (list == pending_.end()) return std::nullopt;
+  for (const auto& p : list->second)
+    if (p.a.id == id && p.a.envelope == envelope) return it->second;
+  return std::nullopt;
 }
 
 std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> batch,
@@ -526,6 +537,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     std::optional<Announcement> original;
     bool skip = false;
     bool absent = false;  // the store was read and does not hold it
+    std::optional<std::size_t> copy_of;  // same bytes as an earlier item of this batch
   };
   std::vector<Item> items(batch.size());
 
@@ -565,10 +577,28 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
   else
     for (std::size_t i = 0; i < batch.size(); ++i) prepare(i);
 
-  // Skip verification of what is already held or already failed (cheap checks first).
+  // Skip verification of what is already held, already failed, already
+  // waiting in the pending set, or a second copy within this batch (cheap
+  // checks first): at saturation several peers deliver the same announcement
+  // within one read, and a signature check costs more than everything else.
+  std::unordered_map<Id, std::size_t, IdHash> first_copy;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Item& it = items[i];
     if (!it.a) continue;
+    if (auto [f, fresh] = first_copy.try_emplace(it.a->id, i); !fresh) {
+      if (batch[f->second].envelope == batch[i].envelope &&
+          batch[f->second].original == batch[i].original) {
+        it.copy_of = f->second;
+        it.skip = true;
+        continue;
+      }
+    }
+    if (auto awaited = PendingFor(it.a->id, batch[i].envelope)) {
+      out[i] = Outcome(K::kDeferred, it.a->id, "waiting for a dependency (already pending)");
+      out[i].waiting_for = *awaited;
+      it.skip = true;
+      continue;
+    }
     std::string fkey = it.a->id.Str() + it.a->signature;
     if (failed_.count(fkey)) {
       out[i] = Outcome(K::kInvalid, it.a->id, "bad signature (seen before)");
@@ -591,6 +621,11 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
   std::vector<Id> accepted;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Item& it = items[i];
+    if (it.copy_of) {
+      const IngestOutcome& first = out[*it.copy_of];
+      out[i] = first.ok() ? Outcome(K::kDuplicate, first.id) : first;
+      continue;
+    }
     if (it.skip) continue;
     if (!it.a) {
       out[i] = Outcome(K::kInvalid, Id{}, it.a.error().message());
@@ -620,6 +655,7 @@ std::vector<IngestOutcome> Ingestor::IngestBatch(std::span<const RawDelivery> ba
     if (node.empty()) continue;
     for (auto& p : node.mapped()) {
       --pending_count_;
+      pending_ids_.erase(p.a.id);
       IngestOutcome o = Apply(p.a, p.original ? &*p.original : nullptr, ws);
       if (o.ok()) {
         accepted.push_back(o.id);

@@ -88,6 +88,48 @@ TEST_F(IngestorTest, DeferredAcrossBatchesIsRetriedWhenTheDependencyArrives) {
   EXPECT_TRUE(ing_->Held(j.id));
 }
 
+TEST_F(IngestorTest, EachCopyIsVerifiedOnceWhetherInTheSameBatchOrAlreadyPending) {
+  SetUpGroup();
+  Announcement s1 = bob_.Share(genesis_.id, "one");
+  Announcement s2 = bob_.Share(genesis_.id, "two");
+  std::uint64_t before = SignatureChecks();
+  auto out = Batch({&s2, &s2, &s2});  // s1 missing: deferred, three copies
+  EXPECT_EQ(SignatureChecks() - before, 1u);
+  for (const auto& o : out) {
+    EXPECT_EQ(o.kind, K::kDeferred);
+    ASSERT_TRUE(o.waiting_for);
+    EXPECT_EQ(*o.waiting_for, s1.id);
+  }
+  EXPECT_EQ(ing_->pending(), 1u);
+
+  before = SignatureChecks();
+  out = Batch({&s2});  // already pending: same bytes, no second check
+  EXPECT_EQ(SignatureChecks() - before, 0u);
+  EXPECT_EQ(out[0].kind, K::kDeferred);
+  ASSERT_TRUE(out[0].waiting_for);
+  EXPECT_EQ(*out[0].waiting_for, s1.id);
+
+  before = SignatureChecks();
+  out = Batch({&s1, &s1});
+  EXPECT_EQ(SignatureChecks() - before, 1u);
+  EXPECT_EQ(out[0].kind, K::kAccepted);
+  EXPECT_EQ(out[1].kind, K::kDuplicate);
+  EXPECT_TRUE(ing_->Held(s2.id));
+  EXPECT_EQ(ing_->pending(), 0u);
+
+  // A forged copy (same id, other signature) next to the real one is still checked.
+  Announcement s3 = bob_.Share(genesis_.id, "three");
+  wire::Envelope env;
+  env.ParseFromString(s3.envelope);
+  std::string sig = env.signature();
+  sig[0] ^= 1;
+  env.set_signature(sig);
+  std::vector<RawDelivery> raw{{env.SerializeAsString(), {}}, {s3.envelope, {}}};
+  out = ing_->IngestBatch(raw, storage::Durability::kWal);
+  EXPECT_EQ(out[0].kind, K::kInvalid);
+  EXPECT_EQ(out[1].kind, K::kAccepted);
+}
+
 TEST_F(IngestorTest, ForkIsProvenKeptAndFreezesTheLog) {
   SetUpGroup();
   Announcement a = bob_.At(genesis_.id, wire::KIND_SHARE, bob_.Share(genesis_.id, "x").body, 2,

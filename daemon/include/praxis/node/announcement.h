@@ -58,6 +58,9 @@ Result<Announcement> ParseAnnouncement(std::string_view envelope);
 // Verifies the signature of a parsed announcement and sets `verified`.
 // Returns Protocol("bad signature") on failure.
 Status VerifyAnnouncement(Announcement& a);
+// Signature checks made by this process so far (all threads): how the
+// ingest path is shown to verify each announcement once.
+std::uint64_t SignatureChecks();
 
 // Parse + verify in one call.
 Result<Announcement> DecodeAnnouncement(std::string_view envelope);

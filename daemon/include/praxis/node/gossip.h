@@ -350,11 +350,28 @@ class Gossip {
     std::vector<LinkId> advertisers;
     LinkId first = 0;
   };
-  // How late eager copies come after their advertisement, smoothed: under
-  // load, queues make the tree slower than the advertisements, and a graft
-  // timer shorter than that delay only fetches duplicates. Graft and want
-  // timers are the larger of their defaults and twice this (Lateness()).
+  // How late eager copies come after their advertisement, smoothed with its
+  // mean deviation (as TCP's retransmission timer): under load, queues make
+  // the tree slower than the advertisements, and a graft timer shorter than
+  // that delay only fetches duplicates. Rising queues must lengthen it at
+  // once, hence the deviation term. Graft and want timers are the larger of
+  // their defaults and Lateness() = mean + 4 deviations.
   double late_eager_ms_ = 0;
+  double late_dev_ms_ = 0;
+  // The link that last pushed (eagerly, not as a reply) an announcement of
+  // each author, and when: while that parent keeps delivering, a late reply
+  // to a graft does not add a second parent (a cycle, then duplicates and
+  // prunes that shake the tree under load).
+  struct Parent {
+    LinkId link = 0;
+    Millis at = 0;
+  };
+  std::unordered_map<Id, Parent, IdHash> parent_of_;
+  bool ParentAlive(const Id& author, LinkId except, Millis now) const;
+  // Ids that came as replies to grafts: their later eager copy is a
+  // duplicate from a working parent, not a cycle, so it is not pruned.
+  std::unordered_set<Id, IdHash> by_reply_;
+  std::deque<Id> by_reply_order_;
   Millis Lateness() const;
   Millis GraftTimeout() const;
   std::unordered_map<std::uint64_t, Missing> missing_;

@@ -151,6 +151,8 @@ class Ingestor {
   void Track(const Announcement& a, const Announcement* original);  // groups, stages
   void StageRetract(const Announcement& a, storage::WriteSet& ws);
   void Defer(const IngestOutcome& o, const Announcement& a, const Announcement* original);
+  // The id `id` awaits, when exactly these envelope bytes are already pending.
+  std::optional<Id> PendingFor(const Id& id, std::string_view envelope) const;
   IngestOutcome Fork(const Announcement& a, const Id& existing, storage::WriteSet& ws);
   Result<std::optional<std::string>> GetEnvelope(const Id& id);
 
@@ -164,6 +166,7 @@ class Ingestor {
     std::optional<Announcement> original;
   };
   std::unordered_map<Id, std::vector<Pending>, IdHash> pending_;  // by awaited id
+  std::unordered_map<Id, Id, IdHash> pending_ids_;                // pending id -> awaited id
   std::size_t pending_count_ = 0;
   std::unordered_set<std::string> failed_;  // id | signature that failed to verify
   std::deque<std::string> failed_order_;
