@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -102,7 +103,19 @@ Status RunGet(const GlobalOptions& globals, const GetOptions& opts) {
 
   auto client = ConnectToNode(globals);
   if (!client) return client.error();
-  auto begin = BeginGet(*client, opts.id);
+  // Not held here: the node fetches it from its peers first.
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<ProgressBar> fetching;
+  auto begin = BeginGet(*client, opts.id, [&](const control::FetchProgress& p) {
+    if (!fetching)
+      fetching = std::make_unique<ProgressBar>("fetching " + ShortId(p.root()), p.size(),
+                                               ProgressWanted(globals.json));
+    fetching->SetTotal(p.size());
+    fetching->SetLabel("fetching " + ShortId(p.root()) + " from " + std::to_string(p.peers()) +
+                       (p.peers() == 1 ? " peer" : " peers"));
+    fetching->Update(p.have_bytes());
+  });
+  if (fetching) fetching->Finish();
   if (!begin) return begin.error();
 
   std::string name;  // auto_name: the name before any " (n)"
@@ -137,7 +150,13 @@ Status RunGet(const GlobalOptions& globals, const GetOptions& opts) {
   // With -o - stdout carries the content, so the report goes to stderr.
   std::ostream& out = to_stdout ? std::cerr : std::cout;
   if (globals.json) {
-    PrintJson(out, {{"root", HexId(begin->root())}, {"path", path}, {"size", begin->size()}});
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    PrintJson(out, {{"root", HexId(begin->root())},
+                    {"path", path},
+                    {"size", begin->size()},
+                    {"peers", begin->peers()},
+                    {"seconds", seconds}});
   } else if (!to_stdout) {
     out << "saved '" << ForTerminal(label) << "' to " << ForTerminal(path) << " ("
         << HumanSize(begin->size()) << ")\n";
@@ -161,7 +180,10 @@ void AddGetCommand(CLI::App& app, const GlobalOptions& globals, Action* action) 
       "Without -o the name comes from the share (made safe: no '/', no leading '.', no control\n"
       "characters, at most 200 bytes) and nothing is replaced: if NAME exists, NAME (1),\n"
       "NAME (2)... is used instead, before the extension if there is one.\n"
-      "JSON: {root, path, size}; path is the name written ('-' for standard output).");
+      "When this node does not hold it, the node fetches it first from every peer that does\n"
+      "(waiting up to 60 s for one to appear); an interrupted fetch resumes from what is stored.\n"
+      "JSON: {root, path, size, peers, seconds}; path is the name written ('-' for standard\n"
+      "output), peers the number of peers it came from (0: it was held here).");
   cmd->callback(
       [&globals, action, opts] { *action = [&globals, opts] { return RunGet(globals, *opts); }; });
 }

@@ -34,6 +34,7 @@ ProgressBar::~ProgressBar() { Finish(); }
 
 void ProgressBar::Update(std::uint64_t done) {
   done_ = done;
+  if (!first_) first_ = done;  // a resumed transfer's rate counts new bytes only
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   // Always draw the end, so a wait for the node afterwards shows 100%.
@@ -52,7 +53,8 @@ void ProgressBar::Finish() {
 void ProgressBar::Draw() {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const auto rate = secs > 0.2 ? static_cast<std::uint64_t>(static_cast<double>(done_) / secs) : 0;
+  const std::uint64_t fresh = done_ - std::min(done_, first_.value_or(0));
+  const auto rate = secs > 0.2 ? static_cast<std::uint64_t>(static_cast<double>(fresh) / secs) : 0;
 
   std::string figures = "  " + HumanSize(done_);
   if (total_ > 0) {
@@ -60,6 +62,11 @@ void ProgressBar::Draw() {
     figures += " / " + HumanSize(total_) + "  " + std::to_string(percent) + "%";
   }
   if (rate > 0) figures += "  " + HumanSize(rate) + "/s";
+  if (rate > 0 && total_ > done_) {
+    const std::uint64_t eta = (total_ - done_) / rate;
+    figures += eta >= 60 ? "  ETA " + std::to_string(eta / 60) + "m" + std::to_string(eta % 60) + "s"
+                         : "  ETA " + std::to_string(eta) + "s";
+  }
 
   // Leave the last column free: writing into it wraps on some terminals.
   const std::size_t width = TerminalWidth() - 1;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace praxis::cli {
@@ -23,6 +24,9 @@ class ProgressBar {
 
   // Records `done` bytes; redraws at most ten times a second.
   void Update(std::uint64_t done);
+  // The expected byte count, once known.
+  void SetTotal(std::uint64_t total) { total_ = total; }
+  void SetLabel(std::string label) { label_ = std::move(label); }
   // Erases the line. Further calls do nothing.
   void Finish();
 
@@ -32,6 +36,7 @@ class ProgressBar {
   std::string label_;
   std::uint64_t total_;
   std::uint64_t done_ = 0;
+  std::optional<std::uint64_t> first_;  // the first count seen: the rate counts from it
   bool enabled_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;

@@ -19,8 +19,11 @@ Status RunStatus(const GlobalOptions& globals) {
   if (globals.json) {
     Json gossip = Json::object();
     for (const auto& [name, value] : s.gossip()) gossip[name] = value;
+    Json transfer = Json::object();
+    for (const auto& [name, value] : s.transfer()) transfer[name] = value;
     PrintJson(std::cout, {{"member", HexId(s.member())},
                           {"gossip", gossip},
+                          {"transfer", transfer},
                           {"listen", s.listen()},
                           {"peers", s.peers()},
                           {"groups", s.groups()},

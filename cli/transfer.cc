@@ -48,12 +48,26 @@ Result<control::ShareReply> UploadShare(ControlClient& client, const control::Re
   return std::move(*response->mutable_share());
 }
 
-Result<control::GetBegin> BeginGet(ControlClient& client, const std::string& id) {
+Result<control::GetBegin> BeginGet(
+    ControlClient& client, const std::string& id,
+    const std::function<void(const control::FetchProgress&)>& on_fetch) {
   control::Request request;
   request.mutable_get()->set_id(ValidUtf8(id));
-  auto response = client.Call(request, control::Response::kGetBegin);
-  if (!response) return Err(response.error());
-  return std::move(*response->mutable_get_begin());
+  if (Status s = client.Send(request); !s.ok()) return Err(s);
+  for (;;) {
+    auto response = client.ReceiveReply();
+    if (!response) return Err(response.error());
+    if (response->has_fetch_progress()) {
+      if (on_fetch) on_fetch(response->fetch_progress());
+      continue;
+    }
+    if (!response->has_get_begin()) {
+      return Err(Status::Protocol("unexpected reply from the node (kind " +
+                                  std::to_string(response->resp_case()) +
+                                  "); is praxisd the same version?"));
+    }
+    return std::move(*response->mutable_get_begin());
+  }
 }
 
 Status ReceiveContent(ControlClient& client, const control::GetBegin& begin,

@@ -23,7 +23,10 @@ Result<control::ShareReply> UploadShare(ControlClient& client, const control::Re
 
 // Asks for the resource `id` (a root or a share announcement, or a prefix)
 // and returns what the node says about it before the content.
-Result<control::GetBegin> BeginGet(ControlClient& client, const std::string& id);
+// While the node fetches it from peers, `on_fetch` hears how that goes.
+Result<control::GetBegin> BeginGet(
+    ControlClient& client, const std::string& id,
+    const std::function<void(const control::FetchProgress&)>& on_fetch = nullptr);
 
 // After BeginGet: passes every content byte to `write`, in order, until
 // GetEnd. Fails when the node sends more or fewer bytes than begin.size().

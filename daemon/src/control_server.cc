@@ -22,6 +22,7 @@
 
 #include "control.pb.h"
 #include "praxis/crypto/sealed_key.h"
+#include "praxis/node/access.h"
 #include "praxis/node/peer_manager.h"
 #include "praxis/node/resolve.h"
 #include "praxis/node/resource.h"
@@ -391,6 +392,9 @@ class Session : public std::enable_shared_from_this<Session> {
       (*s->mutable_gossip())["passive"] = peers_->gossip().passive_count();
       (*s->mutable_gossip())["eager_links"] = peers_->gossip().eager_count();
       (*s->mutable_gossip())["signature_checks"] = SignatureChecks();
+      for (const auto& [name, value] : peers_->transfer().counters().Named())
+        (*s->mutable_transfer())[name] = value;
+      (*s->mutable_transfer())["fetching"] = peers_->transfer().active_fetches();
     }
     auto held = ListHeld(node_.store());
     if (!held) return Err(held.error());
@@ -883,6 +887,72 @@ class Session : public std::enable_shared_from_this<Session> {
     return std::pair(*Id::FromBytes(s.root()), std::move(*a));
   }
 
+  // Whether a share held here names `root`.
+  bool NamedHere(const Id& root) {
+    bool named = false;
+    (void)node_.store().Scan(Column::kByRoot, root.Str(), [&](std::string_view, std::string_view) {
+      named = true;
+      return false;
+    });
+    return named;
+  }
+
+  // Peers serve a group's content to its members (DESIGN §4): say so before
+  // waiting for holders that would refuse this node.
+  std::optional<Status> WhyNotServed(const Id& root) {
+    std::optional<Id> group;
+    (void)node_.store().Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
+      auto a = node_.ingestor().Find(storage::keys::PairSecond(k));
+      if (a && *a && (*a)->group) group = *(*a)->group;
+      return !group;
+    });
+    if (!group || MayFetch(node_.ingestor(), node_.store(), node_.member(), root))
+      return std::nullopt;
+    const GroupState* g = node_.ingestor().Group(*group);
+    const std::string name = g ? g->genesis.name() : group->Short();
+    return Status::FailedPrecondition(
+        "content " + root.Short() + " belongs to group '" + name +
+        "', served to its members: join it first (praxis group join " + group->Short() + ")");
+  }
+
+  // Fetches `root` from the peers holding it, telling the client how it goes
+  // a few times a second. The number of peers that sent chunks; -1 when the
+  // client went away (the fetch goes on: a later get resumes from it).
+  awaitable<Result<int>> FetchFromPeers(const Id& root) {
+    if (!peers_)
+      co_return Err(Status::NotFound("content " + root.Short() +
+                                     " is not held on this node, and the node has no network"));
+    if (auto why = WhyNotServed(root)) co_return Err(*why);
+    if (peers_->peer_count() == 0 && !NamedHere(root))
+      co_return Err(Status::NotFound("unknown announcement or content " + root.Hex() +
+                                     ": not held here, and no peer is connected to ask"));
+    if (Status s = peers_->Fetch(root); !s.ok()) co_return Err(s);
+    asio::steady_timer tick(socket_.get_executor());
+    for (;;) {
+      const FetchProgress* p = peers_->transfer().Progress(root);
+      if (!p) co_return Err(Status::Cancelled("the fetch of " + root.Short() + " was dropped"));
+      if (!p->failed.ok()) {
+        Status failed = p->failed;
+        peers_->transfer().Forget(root);
+        co_return Err(failed);
+      }
+      control::Response r;
+      auto* fp = r.mutable_fetch_progress();
+      fp->set_root(root.Str());
+      fp->set_size(p->size);
+      fp->set_have_bytes(p->have_bytes);
+      fp->set_holders(static_cast<std::uint32_t>(p->holders));
+      fp->set_peers(static_cast<std::uint32_t>(p->bytes_from.size()));
+      fp->set_resumed_bytes(p->resumed_bytes);
+      const bool done = p->done;
+      const int peers = static_cast<int>(p->bytes_from.size());
+      if (!co_await Write(r)) co_return -1;
+      if (done) co_return peers;
+      tick.expires_after(std::chrono::milliseconds(100));
+      (void)co_await tick.async_wait(kTuple);
+    }
+  }
+
   awaitable<bool> Get(const control::GetRequest& req) {
     auto content = ResolveContent(req.id());
     if (!content) {
@@ -903,11 +973,15 @@ class Session : public std::enable_shared_from_this<Session> {
       Status failure_ = held.error();
       co_return co_await Fail(failure_);
     }
+    std::uint32_t fetched_from = 0;
     if (!*held) {
-      Status failure_ =
-          Status::NotFound("content " + root.Short() +
-                           " is not held on this node (fetching from peers needs the network)");
-      co_return co_await Fail(failure_);
+      auto fetched = co_await FetchFromPeers(root);
+      if (!fetched) {
+        Status failure_ = fetched.error();
+        co_return co_await Fail(failure_);
+      }
+      if (*fetched < 0) co_return false;  // the client went away
+      fetched_from = static_cast<std::uint32_t>(*fetched);
     }
     auto manifest = LoadManifest(node_.store(), root);
     if (!manifest) {
@@ -927,6 +1001,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto* b = r.mutable_get_begin();
     b->set_root(root.Str());
     b->set_size(manifest->size());
+    b->set_peers(fetched_from);
     if (share) {
       wire::Share sh;
       ParseBody(*share, sh);

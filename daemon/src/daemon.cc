@@ -11,6 +11,11 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -24,6 +29,18 @@
 namespace praxis::node {
 
 namespace {
+
+// Bytes free for an unprivileged writer where the store lives.
+// PRAXIS_TEST_FREE_BYTES replaces the answer: the seam through which tests
+// set the space left (a full disk cannot be made on demand).
+Result<std::uint64_t> FreeBytes(const std::string& dir) {
+  if (const char* fake = std::getenv("PRAXIS_TEST_FREE_BYTES"))
+    return static_cast<std::uint64_t>(std::strtoull(fake, nullptr, 10));
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0)
+    return Err(Status::IOError("cannot read the free space of " + dir + ": " + std::strerror(errno)));
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
 
 using asio::ip::tcp;
 
@@ -108,6 +125,10 @@ Status RunDaemon(const DaemonOptions& opts) {
   }
   PeerManagerOptions pm_opts;
   pm_opts.gossip.advertise = opts.advertise;
+  pm_opts.transfer.max_upload_rate = opts.max_upload_rate;
+  pm_opts.transfer.max_download_rate = opts.max_download_rate;
+  pm_opts.transfer.max_resource_size = opts.max_resource_size;
+  pm_opts.transfer.free_bytes = [dir = node.store().path()]() { return FreeBytes(dir); };
   auto peers_or = PeerManager::Open(node, node.key(), hs, pm_opts);
   if (!peers_or) return peers_or.error();
   PeerManager& peers = **peers_or;

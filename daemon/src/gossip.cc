@@ -122,6 +122,7 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
   SendHello(it->second);
   SendDigest(it->second);
   SendExchange(it->second);
+  if (ext_) ext_->OnLinkUp(link, member, now);
   return true;
 }
 
@@ -132,6 +133,17 @@ void Gossip::OnLinkDown(LinkId link, Millis now) {
   spdlog::info("peer down {}", it->second.member.Short());
   by_member_.erase(it->second.member);
   links_.erase(it);
+  if (ext_) ext_->OnLinkDown(link, now);
+}
+
+void Gossip::set_extension(LinkProtocol* ext, Millis now) {
+  ext_ = ext;
+  if (ext_)
+    for (const auto& [id, l] : links_) ext_->OnLinkUp(id, l.member, now);
+}
+
+void Gossip::PunishLink(LinkId link, const std::string& why, Millis now) {
+  if (Link* l = FindLink(link)) Punish(*l, why, now);
 }
 
 Gossip::Link* Gossip::FindLink(LinkId id) {
@@ -161,6 +173,7 @@ void Gossip::Drop(Link& l, const Status& why) {
   by_member_.erase(l.member);
   links_.erase(id);
   transport_.Close(id, why);
+  if (ext_) ext_->OnLinkDown(id, now_);
 }
 
 bool Gossip::Banned(const Id& member, Millis now) const {
@@ -216,6 +229,13 @@ void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
     }
     case wire::PeerMessage::kPong:
       return;  // last_received already moved
+    case wire::PeerMessage::kHaveQuery:
+    case wire::PeerMessage::kHaveReply:
+    case wire::PeerMessage::kChunkRequest:
+    case wire::PeerMessage::kChunkReply:
+      if (ext_) return ext_->OnMessage(link, m, now);
+      ++counters_.unknown_frames;
+      return;
     case wire::PeerMessage::kBye:
       spdlog::debug("peer {} says bye: {}", l->member.Short(), m.bye().reason().substr(0, 200));
       return;
@@ -732,6 +752,7 @@ void Gossip::Tick(Millis now) {
     }
   }
   if (passive_dirty_ && now >= last_persist_ + opts_.persist_every) Persist(now);
+  if (ext_) ext_->Tick(now);
 }
 
 Millis Gossip::NextDeadline() const {
@@ -758,6 +779,7 @@ Millis Gossip::NextDeadline() const {
       if (Dialable(addr, k, now_)) next = std::min(next, std::max(k.next_try, now_));
   if (passive_dirty_) next = std::min(next, last_persist_ + opts_.persist_every);
   if (!links_.empty()) next = std::min({next, next_shuffle_, next_sync_});
+  if (ext_) next = std::min(next, ext_->NextDeadline());
   return next;
 }
 

@@ -201,6 +201,7 @@ void Gossip::Stream(Link& l) {
 void Gossip::OnDrained(LinkId link, Millis now) {
   now_ = now;
   if (Link* l = FindLink(link)) Stream(*l);
+  if (ext_) ext_->OnDrained(link, now);
 }
 
 }  // namespace praxis::node

@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdint>
+#include <map>
 #include <set>
 
 #include "praxis/node/daemon.h"
@@ -11,9 +13,9 @@ namespace {
 
 // Fills unset options from a TOML file. Returns false (after printing one
 // line naming file, line and key) on an unknown key or a bad value.
-bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool data_dir_set,
-                 bool listen_set, bool log_level_set, bool seeds_set, bool network_key_set,
-                 bool lan_set, bool advertise_set) {
+// `given`: keys also given as flags (flags win).
+bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
+                 const std::set<std::string>& given) {
   toml::table t;
   try {
     t = toml::parse_file(path);
@@ -22,14 +24,30 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
                  std::string(e.description()).c_str());
     return false;
   }
-  static const std::set<std::string> kKnown = {"data_dir",    "listen", "log_level", "seeds",
-                                               "network_key", "lan",    "advertise"};
+  static const std::set<std::string> kKnown = {
+      "data_dir",  "listen",          "log_level",         "seeds",
+      "network_key", "lan",           "advertise",         "max_upload_rate",
+      "max_download_rate", "max_resource_size"};
+  static const std::map<std::string, std::uint64_t praxis::node::DaemonOptions::*> kBytes = {
+      {"max_upload_rate", &praxis::node::DaemonOptions::max_upload_rate},
+      {"max_download_rate", &praxis::node::DaemonOptions::max_download_rate},
+      {"max_resource_size", &praxis::node::DaemonOptions::max_resource_size}};
   for (auto&& [k, v] : t) {
     std::string key(k.str());
     if (!kKnown.count(key)) {
       std::fprintf(stderr, "praxisd: %s:%u: unknown key '%s'\n", path.c_str(),
                    v.source().begin.line, key.c_str());
       return false;
+    }
+    if (auto b = kBytes.find(key); b != kBytes.end()) {
+      auto n = v.value<std::int64_t>();
+      if (!v.is_integer() || !n || *n < 0) {
+        std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be a whole number of bytes\n",
+                     path.c_str(), v.source().begin.line, key.c_str());
+        return false;
+      }
+      if (!given.count(key)) o.*(b->second) = static_cast<std::uint64_t>(*n);
+      continue;
     }
     if (key == "seeds") {
       const toml::array* arr = v.as_array();
@@ -39,7 +57,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
                      path.c_str(), v.source().begin.line);
         return false;
       }
-      if (!seeds_set)
+      if (!given.count(key))
         for (auto&& e : *arr) o.seeds.push_back(*e.value<std::string>());
       continue;
     }
@@ -49,7 +67,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
                      v.source().begin.line);
         return false;
       }
-      if (!lan_set) o.lan = *v.value<bool>();
+      if (!given.count(key)) o.lan = *v.value<bool>();
       continue;
     }
     if (!v.is_string()) {
@@ -58,11 +76,12 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o, bool d
       return false;
     }
     std::string s = *v.value<std::string>();
-    if (key == "data_dir" && !data_dir_set) o.data_dir = s;
-    if (key == "listen" && !listen_set) o.listen = s;
-    if (key == "log_level" && !log_level_set) o.log_level = s;
-    if (key == "network_key" && !network_key_set) o.network_key = s;
-    if (key == "advertise" && !advertise_set) o.advertise = s;
+    if (given.count(key)) continue;
+    if (key == "data_dir") o.data_dir = s;
+    if (key == "listen") o.listen = s;
+    if (key == "log_level") o.log_level = s;
+    if (key == "network_key") o.network_key = s;
+    if (key == "advertise") o.advertise = s;
   }
   return true;
 }
@@ -93,16 +112,28 @@ int main(int argc, char** argv) {
   auto* adv = app.add_option("--advertise", opts.advertise,
                              "HOST:PORT peers should dial to reach this node (behind NAT, on "
                              "Kubernetes; default: the address they see and the listen port)");
+  auto* up = app.add_option("--max-upload-rate", opts.max_upload_rate,
+                            "Bytes per second served to peers, e.g. 2MB (0: no limit)")
+                 ->transform(CLI::AsSizeValue(true));
+  auto* down = app.add_option("--max-download-rate", opts.max_download_rate,
+                              "Bytes per second fetched from peers (0: no limit)")
+                   ->transform(CLI::AsSizeValue(true));
+  auto* maxsz = app.add_option("--max-resource-size", opts.max_resource_size,
+                               "Largest file this node fetches or commits to (default 4GiB)")
+                    ->transform(CLI::AsSizeValue(false));
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
   app.add_option("--passphrase-file", opts.passphrase_file,
                  "Read the import passphrase from this file (default: ask on the terminal)");
   CLI11_PARSE(app, argc, argv);
-  if (!config.empty() && !ApplyConfig(config, opts, dd->count() > 0, ls->count() > 0,
-                                      ll->count() > 0, seeds->count() > 0, nk->count() > 0,
-                                      lan->count() > 0, adv->count() > 0))
-    return 1;
+  std::set<std::string> given;
+  for (auto [key, opt] : std::initializer_list<std::pair<const char*, CLI::Option*>>{
+           {"data_dir", dd}, {"listen", ls}, {"log_level", ll}, {"seeds", seeds},
+           {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
+           {"max_download_rate", down}, {"max_resource_size", maxsz}})
+    if (opt->count() > 0) given.insert(key);
+  if (!config.empty() && !ApplyConfig(config, opts, given)) return 1;
   try {
     praxis::Status s = praxis::node::RunDaemon(opts);
     if (!s.ok()) {

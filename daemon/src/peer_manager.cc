@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "praxis/node/access.h"
+
 #include <asio/connect.hpp>
 
 namespace praxis::node {
@@ -17,6 +19,13 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
   if (!g) return Err(g.error());
   pm->gossip_ = std::move(*g);
   pm->gossip_->set_parallel_for(node.PoolFor());
+  pm->transfer_ = std::make_unique<Transfer>(
+      node.store(), *pm, *pm->gossip_,
+      [&node](const Id& member, const Id& root) {
+        return MayFetch(node.ingestor(), node.store(), member, root);
+      },
+      pm->opts_.transfer);
+  pm->gossip_->set_extension(pm->transfer_.get(), pm->Now());
   pm->gossip_->set_own_log_hooks(
       {[&node](const Id& group) { node.NoteCaughtUp(group); },
        [&node](const Id& group, std::uint64_t seq) { node.NoteOwnLogAhead(group, seq); }});
@@ -41,6 +50,13 @@ PeerManager::PeerManager(Node& node, const crypto::KeyPair& identity, net::Hands
 PeerManager::~PeerManager() {
   node_.set_on_durable(nullptr);
   Close();
+  if (gossip_) gossip_->set_extension(nullptr, Now());
+}
+
+Status PeerManager::Fetch(const Id& root) {
+  Status s = transfer_->Fetch(root, Now());
+  Arm();
+  return s;
 }
 
 Millis PeerManager::Now() const {

@@ -70,6 +70,19 @@ Result<std::vector<Id>> IdsWithPrefix(storage::Store& store, storage::Column col
   if (!s.ok()) return Err(s);
   return hits;
 }
+// Roots named by a share held here (held or not): keys are root | share.
+Result<std::vector<Id>> NamedRoots(storage::Store& store, const std::string& hex) {
+  std::string scan = *FromHexString(hex.substr(0, hex.size() & ~std::size_t{1}));
+  std::vector<Id> hits;
+  Status s = store.Scan(storage::Column::kByRoot, scan, [&](std::string_view k, std::string_view) {
+    auto id = Id::FromBytes(k.substr(0, Id::kSize));
+    if (id && id->Hex().starts_with(hex) && std::find(hits.begin(), hits.end(), *id) == hits.end())
+      hits.push_back(*id);
+    return hits.size() < 6;
+  });
+  if (!s.ok()) return Err(s);
+  return hits;
+}
 }  // namespace
 
 Result<Id> ResolveAnnouncement(Ingestor& ing, storage::Store& store, const std::string& text) {
@@ -91,6 +104,11 @@ Result<ContentRef> ResolveContent(Ingestor& ing, storage::Store& store, const st
   if (!hex) return Err(hex.error());
   auto roots = IdsWithPrefix(store, storage::Column::kMeta, "held:", *hex);
   if (!roots) return Err(roots.error());
+  // Roots of shares held here, their content fetched or not.
+  auto named = NamedRoots(store, *hex);
+  if (!named) return Err(named.error());
+  for (const Id& r : *named)
+    if (std::find(roots->begin(), roots->end(), r) == roots->end()) roots->push_back(r);
   auto anns = IdsWithPrefix(store, storage::Column::kEnvelopes, "", *hex);
   if (!anns) return Err(anns.error());
   std::vector<Id> all = *roots;
@@ -99,6 +117,9 @@ Result<ContentRef> ResolveContent(Ingestor& ing, storage::Store& store, const st
   if (roots->size() == 1) return ContentRef{.id = (*roots)[0], .is_root = true};
   if (anns->size() == 1) return ContentRef{.id = (*anns)[0], .is_root = false};
   (void)ing;
+  // A full root this node has never heard of (given by hand): peers may
+  // hold it.
+  if (auto full = Id::FromHex(*hex)) return ContentRef{.id = *full, .is_root = true};
   return Err(Status::NotFound("unknown announcement or content " + text));
 }
 

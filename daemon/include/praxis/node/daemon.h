@@ -2,6 +2,7 @@
 // together and runs them until a signal. main() only parses options.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct DaemonOptions {
   std::string network_key;         // 64 hex digits; empty: the public network's built-in key
   bool lan = false;                // LAN beacon (--lan)
   std::string advertise;           // HOST:PORT told to peers instead of what they see
+  std::uint64_t max_upload_rate = 0;    // bytes/s served to peers; 0: no limit
+  std::uint64_t max_download_rate = 0;  // bytes/s fetched; 0: no limit
+  std::uint64_t max_resource_size = std::uint64_t{4} << 30;
   std::string import_identity;  // a sealed export to start from (praxis identity export)
   std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
 };

@@ -157,6 +157,21 @@ struct OwnLogHooks {
   std::function<void(const Id& group, std::uint64_t seq)> ahead;
 };
 
+// Another protocol sharing the links (resource transfer): the engine hands
+// it the frames of its kinds, tells it of links coming and going, and fires
+// its timers with its own.
+class LinkProtocol {
+ public:
+  virtual ~LinkProtocol() = default;
+  virtual void OnLinkUp(LinkId link, const Id& member, Millis now) = 0;
+  virtual void OnLinkDown(LinkId link, Millis now) = 0;
+  // `m` holds one of the transfer messages.
+  virtual void OnMessage(LinkId link, wire::PeerMessage& m, Millis now) = 0;
+  virtual void OnDrained(LinkId link, Millis now) = 0;
+  virtual void Tick(Millis now) = 0;
+  virtual Millis NextDeadline() const = 0;
+};
+
 class Gossip {
  public:
   // Loads the log index and the persisted addresses. Installs itself as the
@@ -203,6 +218,12 @@ class Gossip {
   // once bound, which may come after Open).
   void set_listen_port(std::uint32_t port) { opts_.listen_port = port; }
   void set_own_log_hooks(OwnLogHooks hooks) { own_hooks_ = std::move(hooks); }
+  // Installs the protocol that shares the links (not owned; null: none).
+  // Links already up are reported to it at once.
+  void set_extension(LinkProtocol* ext, Millis now);
+  // Provably bad input seen by the extension: close the link and refuse its
+  // member for `ban_for`.
+  void PunishLink(LinkId link, const std::string& why, Millis now);
   // The earliest time Tick has something to do.
   Millis NextDeadline() const;
 
@@ -335,6 +356,7 @@ class Gossip {
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.
   OwnLogHooks own_hooks_;
+  LinkProtocol* ext_ = nullptr;
   ParallelFor pf_;
   // Short ids (the first 8 bytes of an id) of recent ids, to recognise
   // advertisements of what is held and to answer grafts.

@@ -22,6 +22,7 @@
 #include "praxis/net/session.h"
 #include "praxis/node/gossip.h"
 #include "praxis/node/node.h"
+#include "praxis/node/transfer.h"
 
 namespace praxis::node {
 
@@ -37,6 +38,7 @@ struct PeerInfo {
 
 struct PeerManagerOptions {
   GossipOptions gossip;
+  TransferOptions transfer;
   net::SessionOptions session;
   // The machine is taken to have slept when the wall clock moves this much
   // further than the monotonic clock between two ticks.
@@ -66,6 +68,9 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   std::size_t peer_count() const { return gossip_->link_count(); }
   std::size_t handshaking() const { return pending_.size(); }
   Gossip& gossip() { return *gossip_; }
+  Transfer& transfer() { return *transfer_; }
+  // Starts fetching `root` from the peers that hold it (Transfer::Fetch).
+  Status Fetch(const Id& root);
   // Judges announcements that did not come from a peer (imports) and sends
   // on what it accepts at once.
   std::vector<IngestOutcome> IngestLocal(std::span<const RawDelivery> batch);
@@ -102,6 +107,7 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   net::HandshakeOptions hs_;
   PeerManagerOptions opts_;
   std::unique_ptr<Gossip> gossip_;
+  std::unique_ptr<Transfer> transfer_;  // shares gossip_'s links
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   asio::steady_timer timer_;
   Millis armed_for_ = ~Millis{0};

@@ -1,0 +1,16 @@
+// Who may fetch a resource (DESIGN §4): content is gated by the group of
+// the shares that name its root. Open-group content goes to the group's
+// members (joining is free) and, once the group is a practice circle that
+// publishes, to anyone; invite-only content to members only. A republish of
+// an open group's share into another group also lets that group's members
+// fetch it (that is what carrying work into other groups means).
+#pragma once
+
+#include "praxis/node/ingestor.h"
+#include "praxis/storage/store.h"
+
+namespace praxis::node {
+
+bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root);
+
+}  // namespace praxis::node

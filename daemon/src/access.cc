@@ -1,0 +1,53 @@
+#include "praxis/node/access.h"
+
+#include "praxis/storage/keys.h"
+
+namespace praxis::node {
+
+using storage::Column;
+
+namespace {
+
+bool Member(Ingestor& ingestor, const Id& member, const Id& group) {
+  const GroupState* g = ingestor.Group(group);
+  if (!g) return false;
+  if (g->creator == member) return true;
+  auto head = ingestor.Head(member, group);
+  return head && head->member;
+}
+
+bool Publishes(const GroupState& g) {
+  return !g.genesis.invite_only() && g.genesis.publish_on_practice() &&
+         g.engine->Report().stage >= Stage::kPractice;
+}
+
+}  // namespace
+
+bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root) {
+  bool allowed = false;
+  (void)store.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
+    const Id share = storage::keys::PairSecond(k);
+    auto gone = ingestor.Retracted(share);
+    if (!gone || *gone) return true;
+    auto a = ingestor.Find(share);
+    if (!a || !*a || !(*a)->group) return true;
+    const Id group = *(*a)->group;
+    const GroupState* g = ingestor.Group(group);
+    if (!g) return true;
+    if (Member(ingestor, member, group) || Publishes(*g)) {
+      allowed = true;
+      return false;
+    }
+    if (g->genesis.invite_only()) return true;
+    // Carried into other groups: their members may fetch it too.
+    (void)store.Scan(Column::kRepublishes, share.Str(), [&](std::string_view rk, std::string_view) {
+      auto r = ingestor.Find(storage::keys::PairSecond(rk));
+      if (r && *r && (*r)->group && Member(ingestor, member, *(*r)->group)) allowed = true;
+      return !allowed;
+    });
+    return !allowed;
+  });
+  return allowed;
+}
+
+}  // namespace praxis::node

@@ -1,0 +1,266 @@
+// Files move between praxisd processes (DESIGN §4, transfer): `praxis get`
+// fetches what the node does not hold from every peer that holds it,
+// verified chunk by chunk, fairly shared, resumed after a crash, and bounded
+// by the disk and the size limit.
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "harness.h"
+
+namespace praxis::process_test {
+namespace {
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+bool Eventually(const std::function<bool()>& cond) {
+  auto deadline = std::chrono::steady_clock::now() + kLiveness;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
+std::string Listen(const TestNode& n) { return n.JsonOf({"status"})["listen"]; }
+
+// `from` dials `to` and both see the link.
+void Link(const TestNode& from, const TestNode& to) {
+  const std::string member = to.Member();
+  (void)from.JsonOf({"connect", Listen(to)});
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& p : from.JsonOf({"peers"}))
+      if (p["member"] == member) return true;
+    return false;
+  })) << from.JsonOf({"peers"});
+}
+
+// `n` holds the group's genesis (by catch-up or gossip), then joins it.
+void Join(const TestNode& n, const std::string& group) {
+  ASSERT_TRUE(Eventually([&] { return n.Praxis({"stage", group, "--json"}).ok(); }))
+      << "the group never reached the node";
+  (void)n.JsonOf({"group", "join", group});
+}
+
+std::uint64_t Transfer(const TestNode& n, const std::string& counter) {
+  const Json t = n.JsonOf({"status"})["transfer"];
+  return t.contains(counter) ? t[counter].get<std::uint64_t>() : 0;
+}
+
+// A member of `group` that holds `root`, fetched from `from` (and any
+// other holder it is linked to).
+void FetchFrom(const TestNode& n, const TestNode& from, const std::string& group,
+               const std::string& root, const std::string& content) {
+  Link(n, from);
+  Join(n, group);
+  const std::string out = n.tmp() / "copy";
+  const Json got = n.JsonOf({"get", root, "-o", out});
+  ASSERT_GE(got["peers"], 1) << got;  // holders met by peer exchange help too
+  ASSERT_TRUE(ReadFile(out) == content);
+}
+
+class Transfers : public ::testing::Test {
+ protected:
+  // The first node creates a group and shares `size` bytes into it.
+  void Share(std::size_t size, std::vector<std::string> daemon_args = {}) {
+    ASSERT_TRUE(origin_.Start(std::move(daemon_args)));
+    group_ = origin_.CreateGroup("files");
+    content_ = RandomBytes(size, size);
+    const std::string path = origin_.tmp() / "data.bin";
+    WriteFile(path, content_);
+    root_ = origin_.ShareFile(path, group_)["root"];
+  }
+
+  TestNode origin_;
+  std::string group_, root_, content_;
+};
+
+TEST_F(Transfers, OneHolderServesAMemberAndTheCopyIsByteIdentical) {
+  Share(3 * kChunk + 777);
+  TestNode b;
+  ASSERT_TRUE(b.Start());
+  Link(b, origin_);
+  Join(b, group_);
+  const std::string out = b.tmp() / "paper.bin";
+  const Json got = b.JsonOf({"get", root_, "-o", out});
+  EXPECT_EQ(got["root"], root_) << got;
+  EXPECT_EQ(got["size"], content_.size()) << got;
+  EXPECT_EQ(got["peers"], 1) << got;
+  EXPECT_TRUE(got["seconds"].is_number()) << got;
+  EXPECT_TRUE(ReadFile(out) == content_) << "the fetched copy differs from the original";
+  EXPECT_EQ(Transfer(origin_, "chunks_served"), 4u);
+
+  // Held now: listed so, served from here, and the target is never replaced
+  // without --force.
+  EXPECT_EQ(b.JsonOf({"ls"})[0]["held"], "yes");
+  const CmdResult again = b.Praxis({"get", root_, "-o", out});
+  EXPECT_NE(again.exit_code, 0);
+  ASSERT_EQ(again.ErrLines().size(), 1u) << again;
+  const Json local = b.JsonOf({"get", root_, "-o", out, "--force"});
+  EXPECT_EQ(local["peers"], 0) << local;
+  EXPECT_EQ(Transfer(origin_, "chunks_served"), 4u) << "a held resource is not fetched again";
+}
+
+TEST_F(Transfers, ANonMemberIsToldToJoinTheGroupFirst) {
+  Share(kChunk);
+  TestNode b;
+  ASSERT_TRUE(b.Start());
+  Link(b, origin_);
+  ASSERT_TRUE(Eventually([&] { return b.JsonOf({"ls"}).size() == 1; }));
+  const CmdResult r = b.Praxis({"get", root_, "-o", b.tmp() / "x"});
+  EXPECT_NE(r.exit_code, 0);
+  ASSERT_EQ(r.ErrLines().size(), 1u) << r;
+  EXPECT_NE(r.ErrLines()[0].find("join it first"), std::string::npos) << r;
+  EXPECT_EQ(ReadFile(b.tmp() / "x"), "");
+  EXPECT_EQ(Transfer(origin_, "chunks_served"), 0u);
+}
+
+TEST_F(Transfers, FourHoldersServeOneFetchAtOnce) {
+  Share(64 * kChunk + 5);
+  std::vector<std::unique_ptr<TestNode>> holders;
+  for (int i = 0; i < 3; ++i) {
+    holders.push_back(std::make_unique<TestNode>());
+    ASSERT_TRUE(holders.back()->Start());
+    FetchFrom(*holders.back(), origin_, group_, root_, content_);
+  }
+  TestNode f;
+  ASSERT_TRUE(f.Start());
+  Link(f, origin_);
+  for (auto& h : holders) Link(f, *h);
+  Join(f, group_);
+  std::vector<std::uint64_t> before;
+  before.push_back(Transfer(origin_, "bytes_served"));
+  for (auto& h : holders) before.push_back(Transfer(*h, "bytes_served"));
+
+  const std::string out = f.tmp() / "big.bin";
+  const Json got = f.JsonOf({"get", root_, "-o", out});
+  EXPECT_EQ(got["peers"], 4) << got;
+  EXPECT_TRUE(ReadFile(out) == content_);
+  std::uint64_t total = Transfer(origin_, "bytes_served") - before[0];
+  EXPECT_GT(total, 0u);
+  for (std::size_t i = 0; i < holders.size(); ++i) {
+    const std::uint64_t served = Transfer(*holders[i], "bytes_served") - before[i + 1];
+    EXPECT_GT(served, 0u) << "holder " << i << " served nothing";
+    total += served;
+  }
+  EXPECT_GE(total, content_.size());
+}
+
+TEST_F(Transfers, AThrottledHolderDoesNotHoldUpTheFetch) {
+  Share(64 * kChunk);
+  std::vector<std::unique_ptr<TestNode>> holders;
+  for (int i = 0; i < 3; ++i) {
+    holders.push_back(std::make_unique<TestNode>());
+    // The last one serves at 2 MB/s.
+    std::vector<std::string> args;
+    if (i == 2) args = {"--max-upload-rate", "2MB"};
+    ASSERT_TRUE(holders.back()->Start(args));
+    FetchFrom(*holders.back(), origin_, group_, root_, content_);
+  }
+  TestNode f;
+  ASSERT_TRUE(f.Start());
+  Link(f, origin_);
+  for (auto& h : holders) Link(f, *h);
+  Join(f, group_);
+  const std::uint64_t slow_before = Transfer(*holders[2], "chunks_served");
+
+  const Json got = f.JsonOf({"get", root_, "-o", f.tmp() / "big.bin"});
+  EXPECT_TRUE(ReadFile(f.tmp() / "big.bin") == content_);
+  const std::uint64_t slow = Transfer(*holders[2], "chunks_served") - slow_before;
+  // 64 chunks: at 2 MB/s the slow one would need 8 s for all of them.
+  EXPECT_LT(slow, 16u) << "the throttled holder served " << slow << " of 64 chunks; " << got;
+  EXPECT_GE(got["peers"], 3) << got;
+}
+
+TEST_F(Transfers, TwoFetchersShareOneHoldersUplinkFairly) {
+  Share(48 * kChunk, {"--max-upload-rate", "8MB"});
+  TestNode f1, f2;
+  ASSERT_TRUE(f1.Start());
+  ASSERT_TRUE(f2.Start());
+  for (TestNode* f : {&f1, &f2}) {
+    Link(*f, origin_);
+    Join(*f, group_);
+  }
+  const std::string m1 = f1.Member(), m2 = f2.Member();
+  auto get = [&](const TestNode& f) {
+    return Spawn({PRAXIS_BIN, "--data-dir", f.data_dir(), "get", root_, "-o", f.tmp() / "out",
+                  "--json"});
+  };
+  Running g1 = get(f1), g2 = get(f2);
+  // Sample the holder's bytes out to each while both fetch: once a third of
+  // what both need has gone, each has had 40-60% of it.
+  std::uint64_t b1 = 0, b2 = 0, base1 = 0, base2 = 0;
+  bool first = true;
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& p : origin_.JsonOf({"peers"})) {
+      if (p["member"] == m1) b1 = p["bytes_out"];
+      if (p["member"] == m2) b2 = p["bytes_out"];
+    }
+    if (first) {  // gossip sent before the fetches is not part of it
+      base1 = b1;
+      base2 = b2;
+      first = false;
+    }
+    return (b1 - base1) + (b2 - base2) >= 2 * content_.size() / 3;
+  }));
+  const double share = static_cast<double>(b1 - base1) /
+                       static_cast<double>((b1 - base1) + (b2 - base2));
+  EXPECT_GE(share, 0.4) << b1 - base1 << " vs " << b2 - base2;
+  EXPECT_LE(share, 0.6) << b1 - base1 << " vs " << b2 - base2;
+  CmdResult r1 = g1.Wait(), r2 = g2.Wait();
+  ASSERT_TRUE(r1.ok()) << r1;
+  ASSERT_TRUE(r2.ok()) << r2;
+  EXPECT_TRUE(ReadFile(f1.tmp() / "out") == content_);
+  EXPECT_TRUE(ReadFile(f2.tmp() / "out") == content_);
+}
+
+TEST_F(Transfers, AFetchKilledMidwayResumesFromWhatIsStored) {
+  Share(64 * kChunk, {"--max-upload-rate", "4MB"});
+  TestNode f;
+  ASSERT_TRUE(f.Start());
+  Link(f, origin_);
+  Join(f, group_);
+  const std::string out = f.tmp() / "big.bin";
+  Running get = Spawn({PRAXIS_BIN, "--data-dir", f.data_dir(), "get", root_, "-o", out});
+  ASSERT_TRUE(Eventually([&] { return Transfer(f, "bytes_received") >= 16 * kChunk; }));
+  f.Kill9();
+  CmdResult interrupted = get.Wait();
+  EXPECT_NE(interrupted.exit_code, 0) << interrupted;
+  EXPECT_EQ(ReadFile(out), "") << "never a partial file under the target name";
+
+  ASSERT_TRUE(f.Start());
+  Link(f, origin_);
+  const Json got = f.JsonOf({"get", root_, "-o", out});
+  EXPECT_TRUE(ReadFile(out) == content_);
+  // Only what was missing came again.
+  EXPECT_LE(Transfer(f, "bytes_received"), content_.size() - 16 * kChunk + 4 * kChunk) << got;
+  EXPECT_GT(Transfer(f, "bytes_received"), 0u);
+}
+
+TEST_F(Transfers, TooLittleDiskOrTooLargeIsOneLineBeforeAnyChunkMoves) {
+  Share(16 * kChunk);
+  TestNode small_disk, small_limit;
+  ::setenv("PRAXIS_TEST_FREE_BYTES", "1000000", 1);
+  const auto started = small_disk.Start();
+  ::unsetenv("PRAXIS_TEST_FREE_BYTES");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(small_limit.Start({"--max-resource-size", "1MiB"}));
+  for (TestNode* n : {&small_disk, &small_limit}) {
+    Link(*n, origin_);
+    Join(*n, group_);
+  }
+  const CmdResult disk = small_disk.Praxis({"get", root_, "-o", small_disk.tmp() / "x"});
+  EXPECT_NE(disk.exit_code, 0);
+  ASSERT_EQ(disk.ErrLines().size(), 1u) << disk;
+  EXPECT_NE(disk.ErrLines()[0].find("not enough disk space"), std::string::npos) << disk;
+  const CmdResult limit = small_limit.Praxis({"get", root_, "-o", small_limit.tmp() / "x"});
+  EXPECT_NE(limit.exit_code, 0);
+  ASSERT_EQ(limit.ErrLines().size(), 1u) << limit;
+  EXPECT_NE(limit.ErrLines()[0].find("max_resource_size"), std::string::npos) << limit;
+  EXPECT_EQ(Transfer(origin_, "chunks_served"), 0u);
+  EXPECT_EQ(ReadFile(small_disk.tmp() / "x"), "");
+}
+
+}  // namespace
+}  // namespace praxis::process_test
