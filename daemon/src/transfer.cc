@@ -237,16 +237,20 @@ void Transfer::Schedule(FetchState& f, Millis now) {
       }
     return best;
   };
-  // Manifests first: one request each.
-  if (!f.top) {
-    if (!f.in_flight.count({true, 0}))
-      if (auto l = free_holder()) ask(*l, {true, 0});
-    return;
-  }
+  // Manifests first: one request each, and a second one to another holder
+  // when the first is slow to answer (everything waits on them).
+  auto ask_manifest = [&](std::uint64_t k) {
+    auto it = f.in_flight.find({true, k});
+    if (it == f.in_flight.end()) {
+      if (auto l = free_holder()) ask(*l, {true, k});
+    } else if (it->second.size() == 1 && now >= it->second[0].sent + opts_.straggler_after) {
+      if (auto l = free_holder(it->second[0].link)) ask(*l, {true, k});
+    }
+  };
+  if (!f.top) return ask_manifest(0);
   if (f.chunk_ids.empty() && !f.subs.empty()) {
     for (std::uint64_t k = 1; k <= f.subs.size(); ++k)
-      if (!f.subs[k - 1] && !f.in_flight.count({true, k}))
-        if (auto l = free_holder()) ask(*l, {true, k});
+      if (!f.subs[k - 1]) ask_manifest(k);
     return;
   }
   // Chunks: one per holder in turn, lowest index first, while windows (and
@@ -608,7 +612,9 @@ void Transfer::Tick(Millis now) {
   if (now >= serve_at_) Serve(now);
   std::vector<std::pair<Id, Status>> give_up;
   for (auto& [root, f] : fetches_) {
-    // Requests unanswered too long go elsewhere; the holder's window halves.
+    // Requests unanswered too long go elsewhere; the holder's window halves
+    // (once per timeout, however many requests it held).
+    std::set<LinkId> slow;
     for (auto it = f.in_flight.begin(); it != f.in_flight.end();) {
       auto& reqs = it->second;
       for (auto q = reqs.begin(); q != reqs.end();) {
@@ -618,7 +624,8 @@ void Transfer::Tick(Millis now) {
         }
         if (auto h = f.holders.find(q->link); h != f.holders.end()) {
           if (h->second.in_flight) --h->second.in_flight;
-          h->second.window = std::max<std::size_t>(1, h->second.window / 2);
+          if (slow.insert(q->link).second)
+            h->second.window = std::max<std::size_t>(1, h->second.window / 2);
         }
         q = reqs.erase(q);
       }
@@ -645,7 +652,11 @@ void Transfer::Tick(Millis now) {
 
 Millis Transfer::NextDeadline() const {
   Millis next = serve_at_;
-  if (!fetches_.empty()) next = std::min(next, now_ + kFetchTick);
+  if (fetches_.empty()) return next;
+  // Scheduling is looked at every kFetchTick; the give-up time exactly.
+  next = std::min(next, now_ + kFetchTick);
+  for (const auto& [root, f] : fetches_)
+    if (f.holders.empty()) next = std::min(next, f.last_holder + opts_.locate_timeout);
   return next;
 }
 

@@ -42,6 +42,7 @@ struct TransferOptions {
   std::size_t window_start = 4;  // chunk requests in flight per holder, at first
   std::size_t window_max = 32;
   Millis request_timeout = 15'000;   // a request unanswered this long goes elsewhere
+  Millis straggler_after = 1'000;    // a manifest unanswered this long is asked of another holder too
   Millis locate_timeout = 60'000;    // no holder found this long: the fetch gives up
   Millis requery_every = 2'000;      // links that did not hold it are asked again
   std::uint64_t max_upload_rate = 0;    // bytes per second served, 0: unlimited
