@@ -83,6 +83,7 @@ int RunCli(int argc, char** argv) {
   AddEditCommand(app, globals, &action);
   AddRetractCommand(app, globals, &action);
   AddDuCommand(app, globals, &action);
+  AddDropCommand(app, globals, &action);
   AddIdentityCommand(app, globals, &action);
 
   try {

@@ -22,5 +22,6 @@ void AddIdentityCommand(CLI::App& app, const GlobalOptions& globals, Action* act
 void AddRetractCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddEditCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddDuCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddDropCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 
 }  // namespace praxis::cli

@@ -15,6 +15,7 @@ namespace {
 struct RepublishOptions {
   std::string announcement;
   std::string into;  // empty: the share's own group
+  bool yes = false;  // commit even over the size limit, quota or free disk
 };
 
 Status RunRepublish(const GlobalOptions& globals, const RepublishOptions& opts) {
@@ -22,6 +23,7 @@ Status RunRepublish(const GlobalOptions& globals, const RepublishOptions& opts) 
   control::RepublishRequest* republish = request.mutable_republish();
   republish->set_announcement(ValidUtf8(opts.announcement));
   republish->set_into(ValidUtf8(opts.into));
+  republish->set_yes(opts.yes);
   auto response = CallNode(globals, request, control::Response::kAnnouncement);
   if (!response) return response.error();
   const std::string& id = response->announcement().announcement();
@@ -46,6 +48,13 @@ void AddRepublishCommand(CLI::App& app, const GlobalOptions& globals, Action* ac
   cmd->add_option("ANNOUNCEMENT", opts->announcement, "Share announcement id (or unique prefix)")
       ->required();
   cmd->add_option("--into", opts->into, "Republish into this group (default: the share's own)");
+  cmd->add_flag("--yes", opts->yes,
+                "Commit to keeping it even when it is over the size limit, the quota or the "
+                "free disk");
+  cmd->footer(
+      "A republish commits this node to keep the content: it is fetched in the background\n"
+      "(ls shows held: pending until then) and kept out of quota eviction. What would not fit\n"
+      "(max_resource_size, quota, free disk) is refused unless you add --yes.");
   cmd->callback([&globals, action, opts] {
     *action = [&globals, opts] { return RunRepublish(globals, *opts); };
   });

@@ -23,6 +23,7 @@
 #include "control.pb.h"
 #include "praxis/crypto/sealed_key.h"
 #include "praxis/node/access.h"
+#include "praxis/node/holdings.h"
 #include "praxis/node/peer_manager.h"
 #include "praxis/node/resolve.h"
 #include "praxis/node/resource.h"
@@ -59,11 +60,6 @@ awaitable<Status> PoolAwait(Node& node, std::function<Status()>& fn) {
   Status s =
       co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(init, use_awaitable);
   co_return s;
-}
-
-template <class M>
-bool ParseBody(const Announcement& a, M& m) {
-  return m.ParseFromString(a.body);
 }
 
 // Case folding for --match beyond ASCII ("CAFÉ" finds "café"): decode UTF-8,
@@ -231,6 +227,9 @@ class Session : public std::enable_shared_from_this<Session> {
         break;
       case R::kDu:
         r = Du();
+        break;
+      case R::kDrop:
+        r = Drop(req.drop());
         break;
       case R::kConnect:
         r = co_await Connect(req.connect());
@@ -488,41 +487,28 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   Result<control::Response> Du() {
-    auto held = ListHeld(node_.store());
+    auto held = ListHoldings(node_.ingestor(), node_.store(), node_.member());
     if (!held) return Err(held.error());
     std::map<std::pair<Id, std::string>, std::pair<std::uint64_t, std::uint64_t>> rows;
-    control::Response r;
-    auto* out = r.mutable_du();
     std::uint64_t total = 0;
     for (const auto& h : *held) {
-      // Why this node keeps it: its own live share first, then a republish
-      // commitment of ours, else it was fetched.
-      std::optional<Id> group;
-      std::string reason = "fetched";
-      (void)node_.store().Scan(
-          Column::kByRoot, h.root.Str(), [&](std::string_view k, std::string_view) {
-            auto share = node_.ingestor().Find(keys::PairSecond(k));
-            if (!share || !*share) return true;
-            auto gone = node_.ingestor().Retracted((*share)->id);
-            if (gone && *gone) return true;
-            if (!group) group = *(*share)->group;
-            if ((*share)->author == node_.member()) {
-              group = *(*share)->group;
-              reason = "own-share";
-              return false;
-            }
-            (void)node_.store().Scan(Column::kRepublishes, (*share)->id.Str(),
-                                     [&](std::string_view, std::string_view by) {
-                                       if (by == node_.member().View()) reason = "republish";
-                                       return reason != "republish";
-                                     });
-            return true;
-          });
-      auto& row = rows[{group.value_or(Id{}), reason}];
+      auto& row = rows[{h.group.value_or(Id{}), HeldForName(h.why)}];
       row.first += 1;
       row.second += h.size;
       total += h.size;
     }
+    // Commitments still being fetched: counted, with the size their shares state.
+    auto pending = PendingCommitments(node_.ingestor(), node_.store(), node_.member());
+    if (!pending) return Err(pending.error());
+    for (const Id& root : *pending) {
+      auto why = WhyHeld(node_.ingestor(), node_.store(), node_.member(), root, 0);
+      if (!why) return Err(why.error());
+      auto& row = rows[{why->group.value_or(Id{}), "pending"}];
+      row.first += 1;
+      row.second += SharedSize(root);
+    }
+    control::Response r;
+    auto* out = r.mutable_du();
     for (const auto& [key, v] : rows) {
       auto* e = out->add_entries();
       e->set_group(key.first.Str());
@@ -533,6 +519,53 @@ class Session : public std::enable_shared_from_this<Session> {
       e->set_bytes(v.second);
     }
     out->set_total_bytes(total);
+    return r;
+  }
+
+  // The size a share naming `root` states (0 when none is held).
+  std::uint64_t SharedSize(const Id& root) {
+    std::uint64_t size = 0;
+    (void)node_.store().Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
+      auto a = node_.ingestor().Find(keys::PairSecond(k));
+      wire::Share sh;
+      if (a && *a && ParseBody(**a, sh)) size = sh.size();
+      return size == 0;
+    });
+    return size;
+  }
+
+  Result<control::Response> Drop(const control::DropRequest& req) {
+    auto content = ResolveContent(req.id());
+    if (!content) return Err(content.error());
+    const Id root = content->first;
+    auto held = ListHeld(node_.store());
+    if (!held) return Err(held.error());
+    std::uint64_t size = 0;
+    bool found = false;
+    for (const auto& h : *held)
+      if (h.root == root) {
+        size = h.size;
+        found = true;
+      }
+    if (!found)
+      return Err(Status::NotFound("content " + root.Short() + " is not held on this node"));
+    auto why = WhyHeld(node_.ingestor(), node_.store(), node_.member(), root, size);
+    if (!why) return Err(why.error());
+    if (why->why == HeldFor::kOwnShare)
+      return Err(Status::FailedPrecondition(
+          "content " + root.Short() +
+          " is your own share: others fetch it from you; retract the share to stop serving it"));
+    auto freed = DropContent(node_.store(), root);
+    if (!freed) return Err(freed.error());
+    control::Response r;
+    auto* d = r.mutable_drop();
+    d->set_root(root.Str());
+    d->set_freed_bytes(*freed);
+    d->set_reason(HeldForName(why->why));
+    if (why->why == HeldFor::kRepublish)
+      d->set_warning("this ends your commitment to keep " + root.Short() +
+                     ", which you republished: it is fetched again at the next start unless "
+                     "you retract the republish");
     return r;
   }
 
@@ -1046,6 +1079,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!IsMember(into))
       co_return Err(Status::FailedPrecondition("you are not a member of group " + GroupLabel(into) +
                                                "; join it first to republish into it"));
+    // A republish commits this node to keep the content (DESIGN §3).
+    wire::Share share;
+    ParseBody(**a, share);
+    const Id root = *Id::FromBytes(share.root());
+    auto held = ResourceHeld(node_.store(), root);
+    if (!held) co_return Err(held.error());
+    if (!*held && !req.yes())
+      if (auto why = OverCommitment(share.size())) co_return Err(*why);
     wire::Republish r;
     r.set_original(id->Str());
     OwnWrite w{.kind = wire::KIND_REPUBLISH,
@@ -1053,7 +1094,42 @@ class Session : public std::enable_shared_from_this<Session> {
                .body = SerializeBody(r),
                .original = std::move(**a)};
     Result<control::Response> reply = co_await PublishReply(w);
+    if (reply && !*held && peers_) {
+      // Fetched in the background; `ls` shows it pending until then.
+      if (Status s = peers_->Fetch(root, /*beyond_size_limit=*/true); !s.ok())
+        spdlog::warn("republished {}, but cannot fetch its content: {}", root.Short(), s.message());
+    }
     co_return reply;
+  }
+
+  // Why committing to keep `size` more bytes needs the member's yes: over
+  // the size limit, the quota, or the free disk. Nullopt when it fits.
+  std::optional<Status> OverCommitment(std::uint64_t size) {
+    const auto& limits = node_.storage_limits();
+    auto yes = [](const std::string& what) {
+      return Status::FailedPrecondition(what +
+                                        ": republishing commits this node to keep it; add --yes "
+                                        "to commit anyway");
+    };
+    if (limits.max_resource_size && size > limits.max_resource_size)
+      return yes("it is " + HumanBytes(size) + ", over this node's limit of " +
+                 HumanBytes(limits.max_resource_size) + " (max_resource_size)");
+    if (limits.quota) {
+      auto all = ListHeld(node_.store());
+      if (!all) return all.error();
+      std::uint64_t total = 0;
+      for (const auto& h : *all) total += h.size;
+      if (total + size > limits.quota)
+        return yes("keeping it would hold " + HumanBytes(total + size) + ", over the quota of " +
+                   HumanBytes(limits.quota));
+    }
+    if (limits.free_bytes) {
+      auto free = limits.free_bytes();
+      if (free && *free < size)
+        return yes("it is " + HumanBytes(size) + " and only " + HumanBytes(*free) +
+                   " of disk is free");
+    }
+    return std::nullopt;
   }
 
   Result<control::Response> Stage(const control::StageRequest& req) {

@@ -23,6 +23,7 @@
 #include "praxis/node/control_server.h"
 #include "praxis/net/lan_beacon.h"
 #include "praxis/node/data_dir.h"
+#include "praxis/node/keeper.h"
 #include "praxis/node/node.h"
 #include "praxis/node/peer_manager.h"
 
@@ -123,12 +124,16 @@ Status RunDaemon(const DaemonOptions& opts) {
     hs.network_key = *net::NoisePskFromBytes(key_bytes);
     hs.clock_ms = node.NowMs();
   }
+  node.set_storage_limits({.max_resource_size = opts.max_resource_size,
+                           .quota = opts.quota,
+                           .free_bytes = [dir = node.store().path()] { return FreeBytes(dir); }});
   PeerManagerOptions pm_opts;
   pm_opts.gossip.advertise = opts.advertise;
   pm_opts.transfer.max_upload_rate = opts.max_upload_rate;
   pm_opts.transfer.max_download_rate = opts.max_download_rate;
   pm_opts.transfer.max_resource_size = opts.max_resource_size;
-  pm_opts.transfer.free_bytes = [dir = node.store().path()]() { return FreeBytes(dir); };
+  pm_opts.transfer.free_bytes = node.storage_limits().free_bytes;
+  pm_opts.transfer.wall_ms = [&node] { return node.NowMs(); };
   auto peers_or = PeerManager::Open(node, node.key(), hs, pm_opts);
   if (!peers_or) return peers_or.error();
   PeerManager& peers = **peers_or;
@@ -157,6 +162,8 @@ Status RunDaemon(const DaemonOptions& opts) {
 
   ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
+  Keeper keeper(node, peers);
+  keeper.Start();
 
   spdlog::info("praxisd {} member {}", PRAXIS_VERSION, node.member().Hex());
   spdlog::info("data directory {}", dir);
@@ -168,6 +175,7 @@ Status RunDaemon(const DaemonOptions& opts) {
     if (ec) return;
     spdlog::info("signal {}: stopping", sig);
     control.Stop();
+    keeper.Stop();
     if (lan) lan->Stop();
     peers.Close();
     // Acknowledged writes are already durable; wait for those in flight.

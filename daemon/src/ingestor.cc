@@ -61,11 +61,6 @@ void AdvanceHead(LogHead& h, const Id& id, std::uint64_t seq, std::uint64_t crea
   if (kind == wire::KIND_LEAVE) h.member = false;
 }
 
-template <class M>
-bool ParseBody(const Announcement& a, M& m) {
-  return m.ParseFromString(a.body);
-}
-
 constexpr std::uint32_t kMaxThreshold = 100000;
 
 bool TagsOk(const google::protobuf::RepeatedPtrField<std::string>& tags) {

@@ -27,11 +27,12 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
   static const std::set<std::string> kKnown = {
       "data_dir",  "listen",          "log_level",         "seeds",
       "network_key", "lan",           "advertise",         "max_upload_rate",
-      "max_download_rate", "max_resource_size"};
+      "max_download_rate", "max_resource_size", "quota"};
   static const std::map<std::string, std::uint64_t praxis::node::DaemonOptions::*> kBytes = {
       {"max_upload_rate", &praxis::node::DaemonOptions::max_upload_rate},
       {"max_download_rate", &praxis::node::DaemonOptions::max_download_rate},
-      {"max_resource_size", &praxis::node::DaemonOptions::max_resource_size}};
+      {"max_resource_size", &praxis::node::DaemonOptions::max_resource_size},
+      {"quota", &praxis::node::DaemonOptions::quota}};
   for (auto&& [k, v] : t) {
     std::string key(k.str());
     if (!kKnown.count(key)) {
@@ -121,6 +122,10 @@ int main(int argc, char** argv) {
   auto* maxsz = app.add_option("--max-resource-size", opts.max_resource_size,
                                "Largest file this node fetches or commits to (default 4GiB)")
                     ->transform(CLI::AsSizeValue(false));
+  auto* quota = app.add_option("--quota", opts.quota,
+                               "Content kept before fetched files nobody here committed to are "
+                               "evicted, oldest first (default 5GiB; 0: no quota)")
+                    ->transform(CLI::AsSizeValue(false));
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
@@ -131,7 +136,7 @@ int main(int argc, char** argv) {
   for (auto [key, opt] : std::initializer_list<std::pair<const char*, CLI::Option*>>{
            {"data_dir", dd}, {"listen", ls}, {"log_level", ll}, {"seeds", seeds},
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
-           {"max_download_rate", down}, {"max_resource_size", maxsz}})
+           {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota}})
     if (opt->count() > 0) given.insert(key);
   if (!config.empty() && !ApplyConfig(config, opts, given)) return 1;
   try {

@@ -53,8 +53,8 @@ PeerManager::~PeerManager() {
   if (gossip_) gossip_->set_extension(nullptr, Now());
 }
 
-Status PeerManager::Fetch(const Id& root) {
-  Status s = transfer_->Fetch(root, Now());
+Status PeerManager::Fetch(const Id& root, bool beyond_size_limit) {
+  Status s = transfer_->Fetch(root, Now(), beyond_size_limit);
   Arm();
   return s;
 }

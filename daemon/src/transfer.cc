@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "praxis/crypto/crypto.h"
+#include "praxis/node/holdings.h"
 #include "praxis/node/resource.h"
 #include "praxis/storage/keys.h"
 
@@ -18,19 +19,6 @@ namespace {
 constexpr Millis kFetchTick = 200;          // fetch timers are checked this often
 constexpr std::size_t kMaxAllowedCache = 1024;
 constexpr std::size_t kChunkListCache = 8;
-
-std::string HumanBytes(std::uint64_t n) {
-  const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-  return buf;
-}
 
 }  // namespace
 
@@ -48,15 +36,19 @@ void Transfer::Send(LinkId link, const wire::PeerMessage& m) {
 
 // ---------------------------------------------------------------- fetching
 
-Status Transfer::Fetch(const Id& root, Millis now) {
+Status Transfer::Fetch(const Id& root, Millis now, bool beyond_size_limit) {
   now_ = now;
-  if (fetches_.count(root)) return Status::OK();
+  if (auto under_way = fetches_.find(root); under_way != fetches_.end()) {
+    under_way->second.beyond_size_limit |= beyond_size_limit;
+    return Status::OK();
+  }
   auto held = ResourceHeld(store_, root);
   if (!held) return held.error();
   finished_.erase(root);
   FetchState f;
   f.progress.root = root;
   f.progress.started = now;
+  f.beyond_size_limit = beyond_size_limit;
   f.last_holder = now;
   if (*held) {
     f.progress.done = true;
@@ -197,7 +189,7 @@ Status Transfer::Plan(FetchState& f) {
 
 Status Transfer::CheckSpace(const FetchState& f) const {
   const std::uint64_t size = f.progress.size;
-  if (size > opts_.max_resource_size)
+  if (size > opts_.max_resource_size && !f.beyond_size_limit)
     return Status::FailedPrecondition(f.progress.root.Short() + " is " + HumanBytes(size) +
                                       ", over this node's limit of " +
                                       HumanBytes(opts_.max_resource_size) +
@@ -383,6 +375,9 @@ void Transfer::Finish(FetchState& f, Status failed, Millis now) {
     std::string size;
     storage::keys::AppendU64(size, f.progress.size);
     ws.Put(Column::kMeta, HeldKey(root), size);
+    std::string at;
+    storage::keys::AppendU64(at, opts_.wall_ms ? opts_.wall_ms() : 0);
+    ws.Put(Column::kMeta, FetchedKey(root), at);
     failed = store_.Write(ws, storage::Durability::kSync);
   }
   f.progress.finished = now;

@@ -117,6 +117,19 @@ class RocksStore final : public Store {
 
   const std::string& path() const override { return path_; }
 
+  Status Reclaim(Column c) override {
+    // Every column, so write-ahead log files holding the deleted values are
+    // no longer needed and go too.
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    PRAXIS_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, handles_)));
+    rocksdb::CompactRangeOptions o;
+    o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    o.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
+    o.blob_garbage_collection_age_cutoff = 1.0;  // every blob file: live blobs move, the rest go
+    return FromRocks(db_->CompactRange(o, handle(c), nullptr, nullptr));
+  }
+
  private:
   rocksdb::ColumnFamilyHandle* handle(Column c) { return handles_[static_cast<int>(c)]; }
   std::string path_;
@@ -222,6 +235,11 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const StoreOptions& opts) {
   dbo.max_background_jobs = 2;
   dbo.bytes_per_sync = 1 << 20;
   dbo.keep_log_file_num = 4;
+  // The WAL is shared by every column: without a bound, a long download
+  // (chunks go through the WAL) keeps its log files alive for as long as a
+  // quiet column has unflushed writes in them. Past this, the columns
+  // holding the oldest log are flushed and it is deleted.
+  dbo.max_total_wal_size = 64 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < static_cast<int>(Column::kCount); ++i) {
     auto c = static_cast<Column>(i);

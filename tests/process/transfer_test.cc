@@ -3,6 +3,7 @@
 // verified chunk by chunk, fairly shared, resumed after a crash, and bounded
 // by the disk and the size limit.
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -260,6 +261,173 @@ TEST_F(Transfers, TooLittleDiskOrTooLargeIsOneLineBeforeAnyChunkMoves) {
   EXPECT_NE(limit.ErrLines()[0].find("max_resource_size"), std::string::npos) << limit;
   EXPECT_EQ(Transfer(origin_, "chunks_served"), 0u);
   EXPECT_EQ(ReadFile(small_disk.tmp() / "x"), "");
+}
+
+}  // namespace
+}  // namespace praxis::process_test
+
+namespace praxis::process_test {
+namespace {
+
+// Bytes of every regular file under `dir`: what the node really occupies.
+std::uint64_t DiskUse(const std::string& dir) {
+  std::uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) n += it->file_size(ec);
+  return n;
+}
+
+std::string Files(const std::string& dir) {
+  std::string out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) out += "\n  " + it->path().string() + " " + std::to_string(it->file_size(ec));
+  return out;
+}
+
+std::string Held(const TestNode& n, const std::string& announcement) {
+  const Json ls = n.JsonOf({"ls"});
+  for (const auto& e : ls)
+    if (e["announcement"] == announcement) return e["held"];
+  return "";
+}
+
+Json DuRow(const TestNode& n, const std::string& reason) {
+  const Json du = n.JsonOf({"du"});
+  for (const auto& e : du["entries"])
+    if (e["reason"] == reason) return e;
+  return Json();
+}
+
+class Commitments : public Transfers {
+ protected:
+  // The origin shares `size` bytes; returns the share's announcement.
+  std::string ShareMore(std::size_t size, int seed) {
+    const std::string path = origin_.tmp() / ("more" + std::to_string(seed));
+    WriteFile(path, RandomBytes(size, static_cast<std::uint64_t>(seed)));
+    return origin_.ShareFile(path, group_)["announcement"];
+  }
+  std::string share_;  // the first share's announcement
+};
+
+TEST_F(Commitments, ARepublishIsPublishedAtOnceAndItsContentFetchedInTheBackground) {
+  Share(8 * kChunk);
+  TestNode b;
+  ASSERT_TRUE(b.Start());
+  Link(b, origin_);
+  Join(b, group_);
+  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
+  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  EXPECT_EQ(Held(b, share), "no");
+  (void)b.JsonOf({"republish", share});
+  ASSERT_TRUE(Eventually([&] { return Held(b, share) == "yes"; })) << b.JsonOf({"ls"});
+  const Json row = DuRow(b, "republish");
+  ASSERT_TRUE(row.is_object()) << b.JsonOf({"du"});
+  EXPECT_EQ(row["bytes"], content_.size());
+  // Its own copy now serves others.
+  EXPECT_EQ(Transfer(b, "fetches_done"), 1u);
+}
+
+TEST_F(Commitments, OverTheSizeLimitARepublishNeedsYesAndIsThenKept) {
+  Share(8 * kChunk);
+  TestNode b;
+  ASSERT_TRUE(b.Start({"--max-resource-size", "1MiB"}));
+  Link(b, origin_);
+  Join(b, group_);
+  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
+  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  const std::uint64_t before = b.JsonOf({"status"})["announcements"];
+  const CmdResult refused = b.Praxis({"republish", share});
+  EXPECT_NE(refused.exit_code, 0);
+  ASSERT_EQ(refused.ErrLines().size(), 1u) << refused;
+  EXPECT_NE(refused.ErrLines()[0].find("--yes"), std::string::npos) << refused;
+  EXPECT_EQ(b.JsonOf({"status"})["announcements"], before) << "nothing was published";
+  (void)b.JsonOf({"republish", share, "--yes"});
+  ASSERT_TRUE(Eventually([&] { return Held(b, share) == "yes"; })) << b.JsonOf({"ls"});
+}
+
+TEST_F(Commitments, APendingCommitmentIsFetchedAfterARestart) {
+  Share(8 * kChunk);
+  TestNode b;
+  ASSERT_TRUE(b.Start());
+  Link(b, origin_);
+  Join(b, group_);
+  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
+  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  // The only holder goes away before the republish.
+  ASSERT_TRUE(origin_.Stop());
+  (void)b.JsonOf({"republish", share});
+  EXPECT_EQ(Held(b, share), "pending");
+  EXPECT_TRUE(DuRow(b, "pending").is_object()) << b.JsonOf({"du"});
+  ASSERT_TRUE(b.Stop());
+  // Both come back; b is told where the origin is, and keeps its promise.
+  ASSERT_TRUE(origin_.Start());
+  ASSERT_TRUE(b.Start({"--seed", Listen(origin_)}));
+  ASSERT_TRUE(Eventually([&] { return Held(b, share) == "yes"; })) << b.JsonOf({"ls"});
+}
+
+TEST_F(Commitments, DropFreesFetchedContentAndTheDiskSpaceComesBack) {
+  Share(64 * kChunk);
+  TestNode b;
+  ASSERT_TRUE(b.Start());
+  Link(b, origin_);
+  Join(b, group_);
+  (void)b.JsonOf({"get", root_, "-o", b.tmp() / "copy"});
+  ASSERT_TRUE(DuRow(b, "fetched").is_object()) << b.JsonOf({"du"});
+  const std::uint64_t full = DiskUse(b.data_dir());
+  const Json dropped = b.JsonOf({"drop", root_});
+  EXPECT_EQ(dropped["freed_bytes"], content_.size()) << dropped;
+  EXPECT_EQ(dropped["reason"], "fetched");
+  EXPECT_EQ(dropped["warning"], "");
+  EXPECT_FALSE(DuRow(b, "fetched").is_object()) << b.JsonOf({"du"});
+  const std::uint64_t after = DiskUse(b.data_dir());
+  EXPECT_LT(after + content_.size() / 2, full)
+      << "disk use " << full << " -> " << after << " after dropping " << content_.size();
+  // Own shares are not dropped.
+  const CmdResult own = origin_.Praxis({"drop", root_});
+  EXPECT_NE(own.exit_code, 0);
+  ASSERT_EQ(own.ErrLines().size(), 1u) << own;
+  EXPECT_NE(own.ErrLines()[0].find("retract"), std::string::npos) << own;
+}
+
+TEST_F(Commitments, DroppingARepublishedResourceWarnsThatTheCommitmentEnds) {
+  Share(4 * kChunk);
+  TestNode b;
+  ASSERT_TRUE(b.Start());
+  Link(b, origin_);
+  Join(b, group_);
+  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
+  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  (void)b.JsonOf({"republish", share});
+  ASSERT_TRUE(Eventually([&] { return Held(b, share) == "yes"; }));
+  const CmdResult r = b.Praxis({"drop", root_});
+  ASSERT_TRUE(r.ok()) << r;
+  ASSERT_EQ(r.ErrLines().size(), 1u) << r;
+  EXPECT_NE(r.ErrLines()[0].find("warning: this ends your commitment"), std::string::npos) << r;
+}
+
+TEST_F(Commitments, OverTheQuotaTheOldestFetchedContentIsEvicted) {
+  Share(12 * kChunk);
+  const std::string second = ShareMore(12 * kChunk, 2);
+  const std::string first = origin_.JsonOf({"ls"})[0]["announcement"] == second
+                                ? std::string(origin_.JsonOf({"ls"})[1]["announcement"])
+                                : std::string(origin_.JsonOf({"ls"})[0]["announcement"]);
+  TestNode b;
+  ASSERT_TRUE(b.Start({"--quota", "4MiB"}));  // room for one of the two (3 MiB each)
+  Link(b, origin_);
+  Join(b, group_);
+  ASSERT_TRUE(Eventually([&] { return b.JsonOf({"ls"}).size() == 2; }));
+  (void)b.JsonOf({"get", first, "-o", b.tmp() / "one"});
+  EXPECT_EQ(Held(b, first), "yes");
+  const std::uint64_t one = DiskUse(b.data_dir());
+  (void)b.JsonOf({"get", second, "-o", b.tmp() / "two"});
+  EXPECT_EQ(Held(b, second), "yes");
+  EXPECT_EQ(Held(b, first), "no") << "the older fetch was not evicted";
+  EXPECT_EQ(ReadFile(b.tmp() / "one").size(), 12 * kChunk) << "saved files are the member's";
+  EXPECT_LT(DiskUse(b.data_dir()), one + 6 * kChunk) << "the space did not come back" << Files(b.data_dir());
 }
 
 }  // namespace

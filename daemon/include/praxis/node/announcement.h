@@ -81,4 +81,10 @@ std::string SerializeBody(const google::protobuf::MessageLite& m);
 
 const char* KindName(std::uint32_t kind);  // "share", ..., "unknown"
 
+// Parses the body of `a` as the message its kind names.
+template <class M>
+bool ParseBody(const Announcement& a, M& m) {
+  return m.ParseFromString(a.body);
+}
+
 }  // namespace praxis::node

@@ -21,6 +21,9 @@ struct DaemonOptions {
   std::uint64_t max_upload_rate = 0;    // bytes/s served to peers; 0: no limit
   std::uint64_t max_download_rate = 0;  // bytes/s fetched; 0: no limit
   std::uint64_t max_resource_size = std::uint64_t{4} << 30;
+  // Bytes of content kept before fetched content nobody here committed to is
+  // evicted, oldest first (own shares and republish commitments stay).
+  std::uint64_t quota = std::uint64_t{5} << 30;
   std::string import_identity;  // a sealed export to start from (praxis identity export)
   std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
 };

@@ -35,6 +35,14 @@ struct NodeOptions {
   std::function<std::uint64_t()> now_ms;  // wall clock; Default: system clock
 };
 
+// What the member allows the node to keep (DESIGN §3; config keys of the
+// same names). 0: no limit.
+struct StorageLimits {
+  std::uint64_t max_resource_size = 0;
+  std::uint64_t quota = 0;
+  std::function<Result<std::uint64_t>()> free_bytes;  // disk left; null: not checked
+};
+
 // One announcement the node's own member wants to make.
 struct OwnWrite {
   std::uint32_t kind = 0;
@@ -104,6 +112,8 @@ class Node {
   std::uint64_t NowMs() const { return opts_.now_ms(); }
 
   void set_listen_address(std::string a) { listen_ = std::move(a); }
+  void set_storage_limits(StorageLimits l) { limits_ = std::move(l); }
+  const StorageLimits& storage_limits() const { return limits_; }
   const std::string& listen_address() const { return listen_; }
 
  private:
@@ -121,6 +131,7 @@ class Node {
   crypto::KeyPair key_;
   NodeOptions opts_;
   std::string listen_;
+  StorageLimits limits_;
   bool imported_ = false;
   std::unordered_map<Id, std::uint64_t, IdHash> own_ahead_;  // group -> seq a peer holds
   std::map<std::size_t, WatchFn> watchers_;

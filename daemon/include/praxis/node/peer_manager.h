@@ -70,7 +70,7 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   Gossip& gossip() { return *gossip_; }
   Transfer& transfer() { return *transfer_; }
   // Starts fetching `root` from the peers that hold it (Transfer::Fetch).
-  Status Fetch(const Id& root);
+  Status Fetch(const Id& root, bool beyond_size_limit = false);
   // Judges announcements that did not come from a peer (imports) and sends
   // on what it accepts at once.
   std::vector<IngestOutcome> IngestLocal(std::span<const RawDelivery> batch);

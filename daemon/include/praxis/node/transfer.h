@@ -55,6 +55,9 @@ struct TransferOptions {
   std::function<Result<std::uint64_t>()> free_bytes;
   std::uint64_t keep_free = 64 << 20;  // never fill the disk beyond this margin
   std::size_t max_finished = 256;      // finished fetches remembered for Progress
+  // Wall clock (ms since the epoch), recorded with fetched content so the
+  // quota evicts the oldest first. Null: 0.
+  std::function<std::uint64_t()> wall_ms;
 };
 
 struct FetchProgress {
@@ -101,7 +104,10 @@ class Transfer : public LinkProtocol {
   // (one line) what is over the size limit or does not fit the disk, when
   // the size is already known; otherwise that is checked when the manifest
   // arrives and the fetch fails with the same line.
-  Status Fetch(const Id& root, Millis now);
+  // `beyond_size_limit`: the member said yes to a resource over
+  // max_resource_size (a republish commitment with --yes); the disk is
+  // still checked.
+  Status Fetch(const Id& root, Millis now, bool beyond_size_limit = false);
   // Null when no fetch of `root` was started (or it was forgotten).
   const FetchProgress* Progress(const Id& root) const;
   void Forget(const Id& root);
@@ -136,6 +142,7 @@ class Transfer : public LinkProtocol {
   };
   struct FetchState {
     FetchProgress progress;
+    bool beyond_size_limit = false;
     Millis last_holder = 0;                // when a holder was last known
     std::map<LinkId, Holder> holders;
     std::map<LinkId, Millis> asked;        // HaveQuery sent (or answered no) at

@@ -110,6 +110,10 @@ class Store {
   virtual std::uint64_t ApproximateBytes(Column c) = 0;
   // Where it lives, for messages.
   virtual const std::string& path() const = 0;
+  // Gives the disk space of deleted values in `c` back now (a compaction
+  // with forced blob garbage collection), instead of whenever the engine
+  // gets to it. Stores that free space at once need do nothing.
+  virtual Status Reclaim(Column) { return Status::OK(); }
 };
 
 // Opens (creating if allowed) the RocksDB store at opts.path. Fails with a

@@ -1,0 +1,43 @@
+// Keeper: holds this node to its storage promises (DESIGN §3). A republish
+// commits the node to keep the resource: every commitment not yet held is
+// fetched in the background, at start and then every `retry_every` (holders
+// come and go). After each completed fetch, what is held is brought back
+// within the member quota by evicting fetched content nobody here committed
+// to, oldest first.
+//
+// Threading: the node's thread.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+
+#include "praxis/node/node.h"
+#include "praxis/node/peer_manager.h"
+
+namespace praxis::node {
+
+class Keeper {
+ public:
+  // The quota is the node's storage_limits().quota.
+  Keeper(Node& node, PeerManager& peers,
+         std::chrono::milliseconds retry_every = std::chrono::minutes(1));
+  // Fetches pending commitments now and arms the retry timer.
+  void Start();
+  void Stop();
+  // Starts a fetch for every commitment not held and not under way.
+  void FetchCommitments();
+  // A fetch ended: keep within the quota.
+  void OnFetched(const FetchProgress& p);
+
+ private:
+  void Arm();
+
+  Node& node_;
+  PeerManager& peers_;
+  std::chrono::milliseconds retry_every_;
+  asio::steady_timer timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace praxis::node
