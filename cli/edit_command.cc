@@ -248,13 +248,14 @@ Status RunEdit(const GlobalOptions& globals, const std::string& id) {
           "same version?)");
     }
     ProgressBar progress(begin.title(), begin.size(), ProgressWanted(globals.json));
-    PRAXIS_RETURN_IF_ERROR(ReceiveContent(
+    auto end = ReceiveContent(
         *client, begin,
         [&](std::string_view bytes) {
           original.append(bytes);
           return note->Write(bytes);
         },
-        progress));
+        progress);
+    if (!end) return end.error();
     progress.Finish();
   }
   PRAXIS_RETURN_IF_ERROR(note->Close());

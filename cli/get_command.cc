@@ -134,10 +134,11 @@ Status RunGet(const GlobalOptions& globals, const GetOptions& opts) {
   const bool show = ProgressWanted(globals.json) && !(to_stdout && ::isatty(STDOUT_FILENO));
   const std::string label = !begin->title().empty() ? begin->title() : ShortId(begin->root());
   ProgressBar progress(label, begin->size(), show);
-  PRAXIS_RETURN_IF_ERROR(ReceiveContent(
+  auto end = ReceiveContent(
       *client, *begin,
       [&file](std::string_view bytes) { return file ? file->Write(bytes) : WriteStdout(bytes); },
-      progress));
+      progress);
+  if (!end) return end.error();
   if (auto_name) {
     PRAXIS_RETURN_IF_ERROR(CommitUnique(*file, name, n));
   } else if (file) {
@@ -155,7 +156,7 @@ Status RunGet(const GlobalOptions& globals, const GetOptions& opts) {
     PrintJson(out, {{"root", HexId(begin->root())},
                     {"path", path},
                     {"size", begin->size()},
-                    {"peers", begin->peers()},
+                    {"peers", end->peers()},
                     {"seconds", seconds}});
   } else if (!to_stdout) {
     out << "saved '" << ForTerminal(label) << "' to " << ForTerminal(path) << " ("

@@ -70,36 +70,42 @@ Result<control::GetBegin> BeginGet(
   }
 }
 
-Status ReceiveContent(ControlClient& client, const control::GetBegin& begin,
-                      const std::function<Status(std::string_view)>& write, ProgressBar& progress) {
+Result<control::GetEnd> ReceiveContent(ControlClient& client, const control::GetBegin& begin,
+                                       const std::function<Status(std::string_view)>& write,
+                                       ProgressBar& progress) {
   std::uint64_t received = 0;
+  control::GetEnd end;
   for (;;) {
     auto response = client.ReceiveReply();
     if (!response && response.error().code() == Code::kIOError) {
-      return Status::IOError(response.error().message() + " during the download, after " +
-                             std::to_string(received) + " of " + std::to_string(begin.size()) +
-                             " bytes");
+      return Err(Status::IOError(response.error().message() + " during the download, after " +
+                                 std::to_string(received) + " of " +
+                                 std::to_string(begin.size()) + " bytes"));
     }
-    if (!response) return response.error();
-    if (response->has_get_end()) break;
+    if (!response) return Err(response.error());
+    if (response->has_get_end()) {
+      end = response->get_end();
+      break;
+    }
     if (!response->has_data()) {
-      return Status::Protocol("unexpected reply from the node during a download (kind " +
-                              std::to_string(response->resp_case()) + ")");
+      return Err(Status::Protocol("unexpected reply from the node during a download (kind " +
+                                  std::to_string(response->resp_case()) + ")"));
     }
     const std::string& bytes = response->data().bytes();
     if (bytes.size() > begin.size() - received) {
-      return Status::Protocol("the node sent more than the " + std::to_string(begin.size()) +
-                              " bytes it announced");
+      return Err(Status::Protocol("the node sent more than the " + std::to_string(begin.size()) +
+                                  " bytes it announced"));
     }
-    PRAXIS_RETURN_IF_ERROR(write(bytes));
+    if (Status s = write(bytes); !s.ok()) return Err(s);
     received += bytes.size();
     progress.Update(received);
   }
   if (received != begin.size()) {
-    return Status::Protocol("the download ended early: received " + std::to_string(received) +
-                            " of " + std::to_string(begin.size()) + " bytes");
+    return Err(Status::Protocol("the download ended early: received " +
+                                std::to_string(received) + " of " + std::to_string(begin.size()) +
+                                " bytes"));
   }
-  return Status::OK();
+  return end;
 }
 
 }  // namespace praxis::cli

@@ -29,8 +29,10 @@ Result<control::GetBegin> BeginGet(
     const std::function<void(const control::FetchProgress&)>& on_fetch = nullptr);
 
 // After BeginGet: passes every content byte to `write`, in order, until
-// GetEnd. Fails when the node sends more or fewer bytes than begin.size().
-Status ReceiveContent(ControlClient& client, const control::GetBegin& begin,
-                      const std::function<Status(std::string_view)>& write, ProgressBar& progress);
+// GetEnd, which it returns. Fails when the node sends more or fewer bytes
+// than begin.size().
+Result<control::GetEnd> ReceiveContent(ControlClient& client, const control::GetBegin& begin,
+                                       const std::function<Status(std::string_view)>& write,
+                                       ProgressBar& progress);
 
 }  // namespace praxis::cli

@@ -948,10 +948,11 @@ class Session : public std::enable_shared_from_this<Session> {
         "', served to its members: join it first (praxis group join " + group->Short() + ")");
   }
 
-  // Fetches `root` from the peers holding it, telling the client how it goes
-  // a few times a second. The number of peers that sent chunks; -1 when the
-  // client went away (the fetch goes on: a later get resumes from it).
-  awaitable<Result<int>> FetchFromPeers(const Id& root) {
+  // Starts fetching `root` from the peers holding it and waits until its
+  // chunk list is known, telling the client how it goes a few times a second.
+  // False when the client went away (the fetch goes on: a later get resumes
+  // from it).
+  awaitable<Result<bool>> StartFetch(const Id& root) {
     if (!peers_)
       co_return Err(Status::NotFound("content " + root.Short() +
                                      " is not held on this node, and the node has no network"));
@@ -977,10 +978,9 @@ class Session : public std::enable_shared_from_this<Session> {
       fp->set_holders(static_cast<std::uint32_t>(p->holders));
       fp->set_peers(static_cast<std::uint32_t>(p->bytes_from.size()));
       fp->set_resumed_bytes(p->resumed_bytes);
-      const bool done = p->done;
-      const int peers = static_cast<int>(p->bytes_from.size());
-      if (!co_await Write(r)) co_return -1;
-      if (done) co_return peers;
+      const bool ready = p->done || p->planned;
+      if (!co_await Write(r)) co_return false;
+      if (ready) co_return true;
       tick.expires_after(std::chrono::milliseconds(100));
       (void)co_await tick.async_wait(kTuple);
     }
@@ -1006,15 +1006,14 @@ class Session : public std::enable_shared_from_this<Session> {
       Status failure_ = held.error();
       co_return co_await Fail(failure_);
     }
-    std::uint32_t fetched_from = 0;
-    if (!*held) {
-      auto fetched = co_await FetchFromPeers(root);
-      if (!fetched) {
-        Status failure_ = fetched.error();
+    const bool fetching = !*held;
+    if (fetching) {
+      auto started = co_await StartFetch(root);
+      if (!started) {
+        Status failure_ = started.error();
         co_return co_await Fail(failure_);
       }
-      if (*fetched < 0) co_return false;  // the client went away
-      fetched_from = static_cast<std::uint32_t>(*fetched);
+      if (!*started) co_return false;  // the client went away
     }
     auto manifest = LoadManifest(node_.store(), root);
     if (!manifest) {
@@ -1034,7 +1033,6 @@ class Session : public std::enable_shared_from_this<Session> {
     auto* b = r.mutable_get_begin();
     b->set_root(root.Str());
     b->set_size(manifest->size());
-    b->set_peers(fetched_from);
     if (share) {
       wire::Share sh;
       ParseBody(*share, sh);
@@ -1047,10 +1045,29 @@ class Session : public std::enable_shared_from_this<Session> {
       b->set_description(sh.description());
     }
     if (!co_await Write(r)) co_return false;
+    // While fetching, each chunk goes to the client as soon as it is stored:
+    // the file is written as the network brings it, not after.
+    asio::steady_timer wait(socket_.get_executor());
+    // Read without a second BLAKE2b: each chunk's hash was checked when it
+    // was stored, and RocksDB checks every blob's CRC on read.
+    auto read = [&](const Id& c) -> Result<std::string> {
+      auto v = node_.store().Get(Column::kChunks, c.View());
+      if (!v) return Err(v.error());
+      if (!*v) return Err(Status::NotFound("chunk " + c.Hex() + " not held"));
+      return std::move(**v);
+    };
     for (const Id& c : chunks) {
-      auto bytes = ReadChunk(node_.store(), c);
+      auto bytes = read(c);
+      while (!bytes && bytes.error().code() == Code::kNotFound && fetching) {
+        const FetchProgress* p = peers_->transfer().Progress(root);
+        if (!p || p->done || !p->failed.ok()) break;
+        wait.expires_after(std::chrono::milliseconds(5));
+        (void)co_await wait.async_wait(kTuple);
+        bytes = read(c);
+      }
       if (!bytes) {
-        Status failure_ = bytes.error();
+        const FetchProgress* p = fetching ? peers_->transfer().Progress(root) : nullptr;
+        Status failure_ = p && !p->failed.ok() ? p->failed : bytes.error();
         co_return co_await Fail(failure_);
       }
       control::Response d;
@@ -1058,6 +1075,12 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!co_await Write(d)) co_return false;
     }
     control::Response end;
+    if (fetching) {
+      // Every chunk is stored; the fetch writes its held marker once the
+      // last one is (normally before this point).
+      const FetchProgress* p = peers_->transfer().Progress(root);
+      if (p) end.mutable_get_end()->set_peers(static_cast<std::uint32_t>(p->bytes_from.size()));
+    }
     end.mutable_get_end();
     co_return co_await Write(end);
   }

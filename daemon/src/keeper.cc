@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "praxis/node/holdings.h"
+#include "praxis/node/resource.h"
 
 namespace praxis::node {
 
@@ -30,8 +31,24 @@ void Keeper::Arm() {
   timer_.async_wait([this](const asio::error_code& ec) {
     if (ec || stopped_) return;
     FetchCommitments();
+    ReclaimIfWasteful();
     Arm();
   });
+}
+
+void Keeper::ReclaimIfWasteful() {
+  // Retractions from the network drop content too; its space comes back once
+  // the chunk column is well over what is held.
+  auto held = ListHeld(node_.store());
+  if (!held) return;
+  std::uint64_t total = 0;
+  for (const auto& h : *held) total += h.size;
+  const std::uint64_t on_disk = node_.store().ApproximateBytes(storage::Column::kChunks);
+  if (on_disk <= total + total / 2 + (std::uint64_t{64} << 20)) return;
+  spdlog::info("reclaiming chunk space: {} on disk for {} held", HumanBytes(on_disk),
+               HumanBytes(total));
+  if (Status s = node_.store().Reclaim(storage::Column::kChunks); !s.ok())
+    spdlog::warn("cannot reclaim chunk space: {}", s.message());
 }
 
 void Keeper::FetchCommitments() {

@@ -171,13 +171,16 @@ rocksdb::ColumnFamilyOptions OptionsFor(Column c, const StoreOptions& opts,
   if (c == Column::kGroupIndex)
     cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(32));
   if (c == Column::kChunks) {
-    // Chunks go to blob files so compaction never rewrites content, and
-    // garbage collection gives dropped content's disk back (DESIGN §6).
+    // Chunks go to blob files so compaction never rewrites content. No
+    // automatic blob garbage collection: with an age cutoff it relocates the
+    // live blobs of the oldest files at every compaction, garbage or not (a
+    // quarter of praxisd's CPU during a 1 GiB fetch in bench/transfer).
+    // Dropped content's disk comes back through Reclaim (drop, eviction, and
+    // the keeper when the column outgrows what is held).
     cf.enable_blob_files = true;
     cf.min_blob_size = 4096;
     cf.blob_file_size = 64 << 20;
-    cf.enable_blob_garbage_collection = true;
-    cf.blob_garbage_collection_age_cutoff = 0.25;
+    cf.enable_blob_garbage_collection = false;
     cf.write_buffer_size = opts.chunk_write_buffer_bytes;
     cf.max_write_buffer_number = 2;
   }

@@ -3,7 +3,8 @@
 // fetched in the background, at start and then every `retry_every` (holders
 // come and go). After each completed fetch, what is held is brought back
 // within the member quota by evicting fetched content nobody here committed
-// to, oldest first.
+// to, oldest first. Every `retry_every` it also gives back the space of
+// content dropped by retractions.
 //
 // Threading: the node's thread.
 #pragma once
@@ -29,6 +30,9 @@ class Keeper {
   void FetchCommitments();
   // A fetch ended: keep within the quota.
   void OnFetched(const FetchProgress& p);
+  // Gives dropped content's space back when the chunk column holds much
+  // more than the resources held (retractions drop content too).
+  void ReclaimIfWasteful();
 
  private:
   void Arm();

@@ -70,6 +70,7 @@ struct FetchProgress {
   std::size_t holders = 0;            // links known to hold it now
   std::map<Id, std::uint64_t> bytes_from;  // content bytes received, by member
   bool manifest_known = false;
+  bool planned = false;  // every manifest held: which chunks to fetch is known
   bool done = false;
   Status failed;  // not ok: the fetch gave up, with one line saying why
   Millis started = 0, finished = 0;
