@@ -543,4 +543,13 @@ bool IsHexId(const std::string& s) {
 
 bool IsHexId(const Json& v) { return v.is_string() && IsHexId(v.get<std::string>()); }
 
+bool Eventually(const std::function<bool()>& cond) {
+  const auto deadline = Clock::now() + kLiveness;
+  while (Clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
 }  // namespace praxis::process_test

@@ -21,6 +21,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <functional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -211,6 +212,9 @@ class FifoWriter {
 ::testing::AssertionResult WriteToFifo(const std::string& path, std::string_view bytes);
 
 // Helpers on files and ids.
+// Polls `cond` (every 50 ms) until it holds or the liveness deadline passes.
+bool Eventually(const std::function<bool()>& cond);
+
 std::string RandomBytes(std::size_t n, std::uint64_t seed);  // deterministic, incompressible
 void WriteFile(const std::string& path, const std::string& bytes);
 std::string ReadFile(const std::string& path);  // "" when missing

@@ -10,16 +10,6 @@
 namespace praxis::process_test {
 namespace {
 
-// Polls `cond` until it holds or the liveness deadline passes.
-bool Eventually(const std::function<bool()>& cond) {
-  auto deadline = std::chrono::steady_clock::now() + kLiveness;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
-}
-
 TEST(ProcessNetwork, ConnectedNodesSeeEachOtherAndGossipShares) {
   TestNode a, b;
   ASSERT_TRUE(a.Start());

@@ -15,15 +15,6 @@ namespace {
 
 constexpr std::size_t kChunk = 256 * 1024;
 
-bool Eventually(const std::function<bool()>& cond) {
-  auto deadline = std::chrono::steady_clock::now() + kLiveness;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
-}
-
 std::string Listen(const TestNode& n) { return n.JsonOf({"status"})["listen"]; }
 
 // `from` dials `to` and both see the link.
@@ -312,17 +303,24 @@ class Commitments : public Transfers {
     WriteFile(path, RandomBytes(size, static_cast<std::uint64_t>(seed)));
     return origin_.ShareFile(path, group_)["announcement"];
   }
-  std::string share_;  // the first share's announcement
+  // Starts `b` with `args`, links it to the origin, joins the group and waits
+  // until the first share reached it (not fetched). Returns that share.
+  std::string Member(TestNode& b, std::vector<std::string> args = {}) {
+    EXPECT_TRUE(b.Start(std::move(args)));
+    Link(b, origin_);
+    Join(b, group_);
+    const Json ls = origin_.JsonOf({"ls"});
+    const std::string share = ls.empty() ? "" : std::string(ls[0]["announcement"]);
+    EXPECT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+    return share;
+  }
 };
 
 TEST_F(Commitments, ARepublishIsPublishedAtOnceAndItsContentFetchedInTheBackground) {
   Share(8 * kChunk);
   TestNode b;
-  ASSERT_TRUE(b.Start());
-  Link(b, origin_);
-  Join(b, group_);
-  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
-  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  const std::string share = Member(b);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   EXPECT_EQ(Held(b, share), "no");
   (void)b.JsonOf({"republish", share});
   ASSERT_TRUE(Eventually([&] { return Held(b, share) == "yes"; })) << b.JsonOf({"ls"});
@@ -336,11 +334,8 @@ TEST_F(Commitments, ARepublishIsPublishedAtOnceAndItsContentFetchedInTheBackgrou
 TEST_F(Commitments, OverTheSizeLimitARepublishNeedsYesAndIsThenKept) {
   Share(8 * kChunk);
   TestNode b;
-  ASSERT_TRUE(b.Start({"--max-resource-size", "1MiB"}));
-  Link(b, origin_);
-  Join(b, group_);
-  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
-  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  const std::string share = Member(b, {"--max-resource-size", "1MiB"});
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   const std::uint64_t before = b.JsonOf({"status"})["announcements"];
   const CmdResult refused = b.Praxis({"republish", share});
   EXPECT_NE(refused.exit_code, 0);
@@ -354,11 +349,8 @@ TEST_F(Commitments, OverTheSizeLimitARepublishNeedsYesAndIsThenKept) {
 TEST_F(Commitments, APendingCommitmentIsFetchedAfterARestart) {
   Share(8 * kChunk);
   TestNode b;
-  ASSERT_TRUE(b.Start());
-  Link(b, origin_);
-  Join(b, group_);
-  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
-  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  const std::string share = Member(b);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   // The only holder goes away before the republish.
   ASSERT_TRUE(origin_.Stop());
   (void)b.JsonOf({"republish", share});
@@ -374,9 +366,7 @@ TEST_F(Commitments, APendingCommitmentIsFetchedAfterARestart) {
 TEST_F(Commitments, DropFreesFetchedContentAndTheDiskSpaceComesBack) {
   Share(64 * kChunk);
   TestNode b;
-  ASSERT_TRUE(b.Start());
-  Link(b, origin_);
-  Join(b, group_);
+  (void)Member(b);
   (void)b.JsonOf({"get", root_, "-o", b.tmp() / "copy"});
   ASSERT_TRUE(DuRow(b, "fetched").is_object()) << b.JsonOf({"du"});
   const std::uint64_t full = DiskUse(b.data_dir());
@@ -398,11 +388,8 @@ TEST_F(Commitments, DropFreesFetchedContentAndTheDiskSpaceComesBack) {
 TEST_F(Commitments, DroppingARepublishedResourceWarnsThatTheCommitmentEnds) {
   Share(4 * kChunk);
   TestNode b;
-  ASSERT_TRUE(b.Start());
-  Link(b, origin_);
-  Join(b, group_);
-  const std::string share = origin_.JsonOf({"ls"})[0]["announcement"];
-  ASSERT_TRUE(Eventually([&] { return !Held(b, share).empty(); }));
+  const std::string share = Member(b);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   (void)b.JsonOf({"republish", share});
   ASSERT_TRUE(Eventually([&] { return Held(b, share) == "yes"; }));
   const CmdResult r = b.Praxis({"drop", root_});

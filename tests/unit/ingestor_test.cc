@@ -13,6 +13,16 @@ using K = IngestOutcome::Kind;
 using storage::Column;
 using testutil::ApplyAndWrite;
 
+// The envelope of `a` with one bit of its signature flipped: same id, bad signature.
+std::string ForgedCopy(const Announcement& a) {
+  wire::Envelope env;
+  env.ParseFromString(a.envelope);
+  std::string sig = env.signature();
+  sig[0] ^= 1;
+  env.set_signature(sig);
+  return env.SerializeAsString();
+}
+
 class IngestorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -119,12 +129,7 @@ TEST_F(IngestorTest, EachCopyIsVerifiedOnceWhetherInTheSameBatchOrAlreadyPending
 
   // A forged copy (same id, other signature) next to the real one is still checked.
   Announcement s3 = bob_.Share(genesis_.id, "three");
-  wire::Envelope env;
-  env.ParseFromString(s3.envelope);
-  std::string sig = env.signature();
-  sig[0] ^= 1;
-  env.set_signature(sig);
-  std::vector<RawDelivery> raw{{env.SerializeAsString(), {}}, {s3.envelope, {}}};
+  std::vector<RawDelivery> raw{{ForgedCopy(s3), {}}, {s3.envelope, {}}};
   out = ing_->IngestBatch(raw, storage::Durability::kWal);
   EXPECT_EQ(out[0].kind, K::kInvalid);
   EXPECT_EQ(out[1].kind, K::kAccepted);
@@ -265,12 +270,7 @@ TEST_F(IngestorTest, InviteOnlyJoinNeedsAnInviteForItsAuthor) {
 TEST_F(IngestorTest, BadSignatureIsInvalidAndRemembered) {
   SetUpGroup();
   Announcement s = bob_.Share(genesis_.id, "x");
-  wire::Envelope env;
-  env.ParseFromString(s.envelope);
-  std::string sig = env.signature();
-  sig[0] ^= 1;
-  env.set_signature(sig);
-  std::vector<RawDelivery> raw{{env.SerializeAsString(), {}}};
+  std::vector<RawDelivery> raw{{ForgedCopy(s), {}}};
   auto first = ing_->IngestBatch(raw, storage::Durability::kWal);
   EXPECT_EQ(first[0].kind, K::kInvalid);
   EXPECT_EQ(first[0].reason, "bad signature");
