@@ -64,8 +64,24 @@ class Transfers : public ::testing::Test {
     root_ = origin_.ShareFile(path, group_)["root"];
   }
 
+  // Three more holders (the i-th started with `args[i]`, if given), then a
+  // fetcher linked to all four and joined, not holding it yet.
+  void FourHolders(std::vector<std::vector<std::string>> args = {}) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      holders_.push_back(std::make_unique<TestNode>());
+      ASSERT_TRUE(holders_.back()->Start(i < args.size() ? args[i] : std::vector<std::string>{}));
+      FetchFrom(*holders_.back(), origin_, group_, root_, content_);
+    }
+    ASSERT_TRUE(fetcher_.Start());
+    Link(fetcher_, origin_);
+    for (auto& h : holders_) Link(fetcher_, *h);
+    Join(fetcher_, group_);
+  }
+
   TestNode origin_;
   std::string group_, root_, content_;
+  std::vector<std::unique_ptr<TestNode>> holders_;
+  TestNode fetcher_;
 };
 
 TEST_F(Transfers, OneHolderServesAMemberAndTheCopyIsByteIdentical) {
@@ -110,17 +126,10 @@ TEST_F(Transfers, ANonMemberIsToldToJoinTheGroupFirst) {
 
 TEST_F(Transfers, FourHoldersServeOneFetchAtOnce) {
   Share(64 * kChunk + 5);
-  std::vector<std::unique_ptr<TestNode>> holders;
-  for (int i = 0; i < 3; ++i) {
-    holders.push_back(std::make_unique<TestNode>());
-    ASSERT_TRUE(holders.back()->Start());
-    FetchFrom(*holders.back(), origin_, group_, root_, content_);
-  }
-  TestNode f;
-  ASSERT_TRUE(f.Start());
-  Link(f, origin_);
-  for (auto& h : holders) Link(f, *h);
-  Join(f, group_);
+  FourHolders();
+  ASSERT_FALSE(HasFatalFailure());
+  auto& holders = holders_;
+  TestNode& f = fetcher_;
   std::vector<std::uint64_t> before;
   before.push_back(Transfer(origin_, "bytes_served"));
   for (auto& h : holders) before.push_back(Transfer(*h, "bytes_served"));
@@ -141,20 +150,10 @@ TEST_F(Transfers, FourHoldersServeOneFetchAtOnce) {
 
 TEST_F(Transfers, AThrottledHolderDoesNotHoldUpTheFetch) {
   Share(64 * kChunk);
-  std::vector<std::unique_ptr<TestNode>> holders;
-  for (int i = 0; i < 3; ++i) {
-    holders.push_back(std::make_unique<TestNode>());
-    // The last one serves at 2 MB/s.
-    std::vector<std::string> args;
-    if (i == 2) args = {"--max-upload-rate", "2MB"};
-    ASSERT_TRUE(holders.back()->Start(args));
-    FetchFrom(*holders.back(), origin_, group_, root_, content_);
-  }
-  TestNode f;
-  ASSERT_TRUE(f.Start());
-  Link(f, origin_);
-  for (auto& h : holders) Link(f, *h);
-  Join(f, group_);
+  FourHolders({{}, {}, {"--max-upload-rate", "2MB"}});  // the last one serves at 2 MB/s
+  ASSERT_FALSE(HasFatalFailure());
+  auto& holders = holders_;
+  TestNode& f = fetcher_;
   const std::uint64_t slow_before = Transfer(*holders[2], "chunks_served");
 
   const Json got = f.JsonOf({"get", root_, "-o", f.tmp() / "big.bin"});
@@ -175,6 +174,9 @@ TEST_F(Transfers, TwoFetchersShareOneHoldersUplinkFairly) {
     Join(*f, group_);
   }
   const std::string m1 = f1.Member(), m2 = f2.Member();
+  // Both joins reached the holder, so neither is turned away at first (and
+  // asks again 2 s later, which would hand the other a head start).
+  ASSERT_TRUE(Eventually([&] { return origin_.JsonOf({"stage", group_})["members"] == 3; }));
   auto get = [&](const TestNode& f) {
     return Spawn({PRAXIS_BIN, "--data-dir", f.data_dir(), "get", root_, "-o", f.tmp() / "out",
                   "--json"});
