@@ -86,6 +86,22 @@ void Gossip::MaintainActive(Millis now) {
   }
 }
 
+bool Gossip::DialMember(const Id& member, Millis now) {
+  now_ = now;
+  if (member == self_ || Banned(member, now)) return false;
+  if (by_member_.count(member)) return true;
+  for (auto& [addr, k] : passive_) {
+    if (!k.member || *k.member != member || k.permanent_failure) continue;
+    if (dialing_.count(addr)) return true;
+    if (k.next_try > now) continue;  // failing lately: its backoff holds
+    dialing_[addr] = now;
+    k.next_try = now + std::max(k.backoff, opts_.backoff_min);
+    transport_.Dial(addr);
+    return true;
+  }
+  return false;
+}
+
 void Gossip::Wake(Millis now) {
   now_ = now;
   spdlog::info("clock jumped (the machine slept?): reconnecting now");

@@ -108,6 +108,26 @@ Result<std::vector<Id>> PendingCommitments(Ingestor& ing, storage::Store& store,
   return roots;
 }
 
+std::vector<Id> LikelyHolders(Ingestor& ing, storage::Store& store, const Id& root) {
+  std::vector<Id> out;
+  auto add = [&](const Id& m) {
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  };
+  (void)store.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
+    const Id share = keys::PairSecond(k);
+    auto gone = ing.Retracted(share);
+    if (!gone || *gone) return true;
+    auto a = ing.Find(share);
+    if (a && *a) add((*a)->author);
+    (void)store.Scan(Column::kRepublishes, share.Str(), [&](std::string_view, std::string_view by) {
+      if (auto m = Id::FromBytes(by)) add(*m);
+      return out.size() < 64;
+    });
+    return out.size() < 64;
+  });
+  return out;
+}
+
 Result<std::uint64_t> DropContent(storage::Store& store, const Id& root) {
   storage::WriteSet ws;
   auto freed = StageDrop(store, root, ws);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "praxis/node/access.h"
+#include "praxis/node/holdings.h"
 
 #include <asio/connect.hpp>
 
@@ -19,6 +20,10 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
   if (!g) return Err(g.error());
   pm->gossip_ = std::move(*g);
   pm->gossip_->set_parallel_for(node.PoolFor());
+  if (!pm->opts_.transfer.likely_holders)
+    pm->opts_.transfer.likely_holders = [&node](const Id& root) {
+      return LikelyHolders(node.ingestor(), node.store(), root);
+    };
   pm->transfer_ = std::make_unique<Transfer>(
       node.store(), *pm, *pm->gossip_,
       [&node](const Id& member, const Id& root) {

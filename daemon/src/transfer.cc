@@ -647,6 +647,14 @@ void Transfer::Tick(Millis now) {
       continue;
     }
     Query(f, now);
+    if (f.holders.empty() && opts_.likely_holders && now >= f.progress.started + opts_.dial_after &&
+        (!f.dialed_at || now >= f.dialed_at + opts_.dial_every)) {
+      // None of the linked peers holds it: link to those likely to.
+      f.dialed_at = now;
+      for (const Id& member : opts_.likely_holders(root))
+        if (gossip_.DialMember(member, now))
+          spdlog::debug("fetch {}: dialling {}, which may hold it", root.Short(), member.Short());
+    }
     Schedule(f, now);
   }
   for (auto& [root, why] : give_up)

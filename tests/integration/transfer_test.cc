@@ -140,3 +140,34 @@ TEST_F(TransferTest, HoldersSendingPiecesThatFailTheirHashAreCutOffAndTheFileSti
 
 }  // namespace
 }  // namespace praxis::node
+
+namespace praxis::node {
+namespace {
+
+TEST_F(TransferTest, WhenNoLinkedPeerHoldsItTheSharerIsDialled) {
+  // A line: holder <- middle <- fetcher, each dialling only what the test
+  // says (active target 1). The fetcher learns the holder's address and
+  // member id from the middle's peer exchange.
+  TestPeer& holder = AddNode();
+  TestPeer& middle = AddNode();
+  TestPeer& fetcher = AddNode();
+  std::string content(3 * kChunkSize + 5, 'c');
+  ShareAndJoin(holder, fetcher, content);
+  Connect(middle, holder);
+  Connect(fetcher, middle);
+  ASSERT_TRUE(RunUntil([&] { return holder.node->ingestor().Held(join_->id); }));
+  ASSERT_EQ(fetcher.peers->peer_count(), 1u);
+  ASSERT_TRUE(fetcher.peers->Fetch(root_).ok());
+  ASSERT_TRUE(RunUntil([&] {
+    const FetchProgress* p = fetcher.peers->transfer().Progress(root_);
+    return p && (p->done || !p->failed.ok());
+  }));
+  const FetchProgress* p = fetcher.peers->transfer().Progress(root_);
+  ASSERT_TRUE(p->failed.ok()) << p->failed.ToString();
+  ASSERT_EQ(p->bytes_from.size(), 1u);
+  EXPECT_EQ(p->bytes_from.begin()->first, holder.node->member());
+  EXPECT_EQ(fetcher.peers->peer_count(), 2u);
+}
+
+}  // namespace
+}  // namespace praxis::node

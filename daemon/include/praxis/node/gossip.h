@@ -224,6 +224,11 @@ class Gossip {
   // Provably bad input seen by the extension: close the link and refuse its
   // member for `ban_for`.
   void PunishLink(LinkId link, const std::string& why, Millis now);
+  // Dials `member` at an address learnt for it (peer exchange, inbound hello),
+  // beyond the active target: the extension needs that peer (it holds a
+  // resource being fetched). False when no address is known or it is banned;
+  // true when linked already or a dial started.
+  bool DialMember(const Id& member, Millis now);
   // The earliest time Tick has something to do.
   Millis NextDeadline() const;
 

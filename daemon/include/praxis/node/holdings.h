@@ -45,6 +45,10 @@ Result<std::vector<Id>> PendingCommitments(Ingestor& ing, storage::Store& store,
 // markers; never announcements) and gives the space back. Returns the
 // content size dropped (0 when it was not held).
 Result<std::uint64_t> DropContent(storage::Store& store, const Id& root);
+// Members that should hold `root`: the authors of live shares naming it and
+// their republishers (a republish commits to keeping it).
+std::vector<Id> LikelyHolders(Ingestor& ing, storage::Store& store, const Id& root);
+
 // Drops fetched content nobody here committed to, oldest first, until what is
 // held fits `quota` bytes. Returns the bytes freed.
 Result<std::uint64_t> EvictOverQuota(Ingestor& ing, storage::Store& store, const Id& self,

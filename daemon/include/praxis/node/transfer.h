@@ -55,6 +55,11 @@ struct TransferOptions {
   std::function<Result<std::uint64_t>()> free_bytes;
   std::uint64_t keep_free = 64 << 20;  // never fill the disk beyond this margin
   std::size_t max_finished = 256;      // finished fetches remembered for Progress
+  // Members likely to hold a root (its sharers and republishers). When no
+  // linked peer holds it, those not linked are dialled (every dial_every).
+  std::function<std::vector<Id>(const Id& root)> likely_holders;
+  Millis dial_after = 1'000;
+  Millis dial_every = 10'000;
   // Wall clock (ms since the epoch), recorded with fetched content so the
   // quota evicts the oldest first. Null: 0.
   std::function<std::uint64_t()> wall_ms;
@@ -145,6 +150,7 @@ class Transfer : public LinkProtocol {
     FetchProgress progress;
     bool beyond_size_limit = false;
     Millis last_holder = 0;                // when a holder was last known
+    Millis dialed_at = 0;                  // likely holders were last dialled
     std::map<LinkId, Holder> holders;
     std::map<LinkId, Millis> asked;        // HaveQuery sent (or answered no) at
     std::optional<wire::Manifest> top;
