@@ -183,6 +183,22 @@ TEST_F(TransferLogicTest, TheEndGameAsksAnIdleHolderForWhatASlowOneStillOwes) {
   EXPECT_EQ(Requests(fast), 6u) << "the fast holder served every chunk";
 }
 
+TEST_F(TransferLogicTest, RequestsArePacedByTheDownloadRate) {
+  // 12 chunks (3 MiB) at 1 MB/s: a quarter second of burst, then about 1 MB
+  // of requests a second, so not done before ~2.9 s.
+  Transfer& t = Start({.max_download_rate = 1'000'000});
+  const Source src = Make(Content(12 * kChunkSize, 6));
+  (void)Holder(src);
+  const node::Millis t0 = net_.now();
+  ASSERT_TRUE(t.Fetch(src.root, t0).ok());
+  ASSERT_TRUE(net_.RunUntilTrue([&] { Answer(); return Finished(src.root); }, 20'000));
+  ASSERT_TRUE(t.Progress(src.root)->done);
+  const double seconds = static_cast<double>(net_.now() - t0) / 1000.0;
+  const double mb = 12.0 * kChunkSize / 1e6;
+  EXPECT_GE(seconds, mb - 0.25 - 0.3) << "faster than the download rate";
+  EXPECT_LE(seconds, mb + 1.0);
+}
+
 TEST_F(TransferLogicTest, TwoFetchersAreServedInTurnWithinTheUploadRate) {
   Transfer& t = Start({.max_upload_rate = 1'000'000});
   const std::string content = Content(8 * kChunkSize, 4);
