@@ -424,13 +424,11 @@ void Gossip::Flush(Millis now) {
       if (l && batch[i].d.reply()) {
         // A reply we asked for (a graft): this link joins the source's tree,
         // unless the parent it has is still delivering (the graft only
-        // outran a queue).
-        if (!ParentAlive(a.author, l->id, now)) {
-          SetEager(*l, a.author);
-          wire::PeerMessage join;
-          join.mutable_graft()->add_roots(a.author.Str());
-          Send(*l, join);
-        }
+        // outran a queue) and has not lost to the advertisements several
+        // times in a row (then it is the slower path: move).
+        const bool stay = ParentAlive(a.author, l->id, now) &&
+                          ++slow_parent_[a.author] < opts_.slow_parent_strikes;
+        if (!stay) MoveParent(a.author, *l, now);
         if (by_reply_.insert(a.id).second) {
           by_reply_order_.push_back(a.id);
           if (by_reply_order_.size() > opts_.short_window) {
@@ -442,6 +440,7 @@ void Gossip::Flush(Millis now) {
         if (parent_of_.size() >= opts_.short_window && !parent_of_.count(a.author))
           parent_of_.clear();  // bounded; it refills from the next pushes
         parent_of_[a.author] = {l->id, now};
+        slow_parent_.erase(a.author);
       }
       Forward(a, original ? &*original : nullptr, batch[i].link, hops, now);
       accepted.erase(it);
@@ -633,6 +632,25 @@ void Gossip::AskWants(Millis now) {
 Millis Gossip::Lateness() const {
   constexpr double kMaxMs = 10'000;
   return static_cast<Millis>(std::min(late_eager_ms_ + 4 * late_dev_ms_, kMaxMs));
+}
+
+void Gossip::MoveParent(const Id& author, Link& to, Millis now) {
+  slow_parent_.erase(author);
+  if (auto p = parent_of_.find(author); p != parent_of_.end() && p->second.link != to.id)
+    if (Link* old = FindLink(p->second.link)) {
+      // Stop the old parent's copies: they would all be duplicates now.
+      SetLazy(*old, author);
+      wire::PeerMessage prune;
+      prune.mutable_prune()->set_root(author.Str());
+      Send(*old, prune);
+      ++counters_.prunes_sent;
+    }
+  if (slow_parent_.size() >= opts_.short_window) slow_parent_.clear();
+  parent_of_[author] = {to.id, now};
+  SetEager(to, author);
+  wire::PeerMessage join;
+  join.mutable_graft()->add_roots(author.Str());
+  Send(to, join);
 }
 
 bool Gossip::ParentAlive(const Id& author, LinkId except, Millis now) const {

@@ -77,6 +77,7 @@ struct GossipOptions {
   Millis ihave_delay = 200;     // lazy advertisements are batched this long
   std::size_t lazy_fanout = 2;  // lazy links told of each announcement (random ones)
   Millis want_delay = 250;      // a deferred one's dependency is asked for after this
+  std::uint32_t slow_parent_strikes = 3;  // grafts in a row that beat a live parent: move to the faster link
   Millis ban_for = 10 * 60'000;  // a member that sent provably bad input
   Millis backoff_min = 1'000;
   Millis backoff_max = 5 * 60'000;
@@ -395,6 +396,10 @@ class Gossip {
   };
   std::unordered_map<Id, Parent, IdHash> parent_of_;
   bool ParentAlive(const Id& author, LinkId except, Millis now) const;
+  // Replies that came first since the parent last did, by author.
+  std::unordered_map<Id, std::uint32_t, IdHash> slow_parent_;
+  // `to` becomes the author's parent here; the old one is pruned.
+  void MoveParent(const Id& author, Link& to, Millis now);
   // Ids that came as replies to grafts: their later eager copy is a
   // duplicate from a working parent, not a cycle, so it is not pruned.
   std::unordered_set<Id, IdHash> by_reply_;
