@@ -1,5 +1,6 @@
 #include "praxis/node/access.h"
 
+#include "praxis/node/holdings.h"
 #include "praxis/storage/keys.h"
 
 namespace praxis::node {
@@ -25,13 +26,10 @@ bool Publishes(const GroupState& g) {
 
 bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root) {
   bool allowed = false;
-  (void)store.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
-    const Id share = storage::keys::PairSecond(k);
-    auto gone = ingestor.Retracted(share);
-    if (!gone || *gone) return true;
-    auto a = ingestor.Find(share);
-    if (!a || !*a || !(*a)->group) return true;
-    const Id group = *(*a)->group;
+  ForEachShareOf(ingestor, store, root, /*live_only=*/true, [&](const Announcement& a) {
+    if (!a.group) return true;
+    const Id share = a.id;
+    const Id group = *a.group;
     const GroupState* g = ingestor.Group(group);
     if (!g) return true;
     if (Member(ingestor, member, group) || Publishes(*g)) {

@@ -525,12 +525,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // The size a share naming `root` states (0 when none is held).
   std::uint64_t SharedSize(const Id& root) {
     std::uint64_t size = 0;
-    (void)node_.store().Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
-      auto a = node_.ingestor().Find(keys::PairSecond(k));
-      wire::Share sh;
-      if (a && *a && ParseBody(**a, sh)) size = sh.size();
-      return size == 0;
-    });
+    ForEachShareOf(node_.ingestor(), node_.store(), root, /*live_only=*/false,
+                   [&](const Announcement& a) {
+                     wire::Share sh;
+                     if (ParseBody(a, sh)) size = sh.size();
+                     return size == 0;
+                   });
     return size;
   }
 
@@ -923,10 +923,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Whether a share held here names `root`.
   bool NamedHere(const Id& root) {
     bool named = false;
-    (void)node_.store().Scan(Column::kByRoot, root.Str(), [&](std::string_view, std::string_view) {
-      named = true;
-      return false;
-    });
+    ForEachShareOf(node_.ingestor(), node_.store(), root, /*live_only=*/false,
+                   [&](const Announcement&) {
+                     named = true;
+                     return false;
+                   });
     return named;
   }
 
@@ -934,11 +935,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // waiting for holders that would refuse this node.
   std::optional<Status> WhyNotServed(const Id& root) {
     std::optional<Id> group;
-    (void)node_.store().Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
-      auto a = node_.ingestor().Find(storage::keys::PairSecond(k));
-      if (a && *a && (*a)->group) group = *(*a)->group;
-      return !group;
-    });
+    ForEachShareOf(node_.ingestor(), node_.store(), root, /*live_only=*/false,
+                   [&](const Announcement& a) {
+                     group = a.group;
+                     return !group;
+                   });
     if (!group || MayFetch(node_.ingestor(), node_.store(), node_.member(), root))
       return std::nullopt;
     const GroupState* g = node_.ingestor().Group(*group);

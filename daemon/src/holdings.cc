@@ -25,6 +25,20 @@ const char* HeldForName(HeldFor why) {
   return "fetched";
 }
 
+void ForEachShareOf(Ingestor& ing, storage::Store& store, const Id& root, bool live_only,
+                    const std::function<bool(const Announcement& share)>& fn) {
+  (void)store.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
+    const Id id = keys::PairSecond(k);
+    if (live_only) {
+      auto gone = ing.Retracted(id);
+      if (!gone || *gone) return true;
+    }
+    auto share = ing.Find(id);
+    if (!share || !*share) return true;
+    return fn(**share);
+  });
+}
+
 std::string FetchedKey(const Id& root) { return "fetched:" + root.Str(); }
 
 std::string HumanBytes(std::uint64_t n) {
@@ -45,25 +59,20 @@ Result<Holding> WhyHeld(Ingestor& ing, storage::Store& store, const Id& self, co
   Holding h{.root = root, .size = size};
   // Its own live share first, then a republish commitment of ours, else it
   // was fetched.
-  Status s = store.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
-    auto share = ing.Find(keys::PairSecond(k));
-    if (!share || !*share) return true;
-    auto gone = ing.Retracted((*share)->id);
-    if (gone && *gone) return true;
-    if (!h.group) h.group = (*share)->group;
-    if ((*share)->author == self) {
-      h.group = (*share)->group;
+  ForEachShareOf(ing, store, root, /*live_only=*/true, [&](const Announcement& share) {
+    if (!h.group) h.group = share.group;
+    if (share.author == self) {
+      h.group = share.group;
       h.why = HeldFor::kOwnShare;
       return false;
     }
-    (void)store.Scan(Column::kRepublishes, (*share)->id.Str(),
+    (void)store.Scan(Column::kRepublishes, share.id.Str(),
                      [&](std::string_view, std::string_view by) {
                        if (by == self.View()) h.why = HeldFor::kRepublish;
                        return h.why != HeldFor::kRepublish;
                      });
     return true;
   });
-  if (!s.ok()) return Err(s);
   auto at = store.Get(Column::kMeta, FetchedKey(root));
   if (at && *at && (*at)->size() == 8) h.fetched_at_ms = keys::ReadU64(**at);
   return h;
@@ -113,13 +122,9 @@ std::vector<Id> LikelyHolders(Ingestor& ing, storage::Store& store, const Id& ro
   auto add = [&](const Id& m) {
     if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   };
-  (void)store.Scan(Column::kByRoot, root.Str(), [&](std::string_view k, std::string_view) {
-    const Id share = keys::PairSecond(k);
-    auto gone = ing.Retracted(share);
-    if (!gone || *gone) return true;
-    auto a = ing.Find(share);
-    if (a && *a) add((*a)->author);
-    (void)store.Scan(Column::kRepublishes, share.Str(), [&](std::string_view, std::string_view by) {
+  ForEachShareOf(ing, store, root, /*live_only=*/true, [&](const Announcement& share) {
+    add(share.author);
+    (void)store.Scan(Column::kRepublishes, share.id.Str(), [&](std::string_view, std::string_view by) {
       if (auto m = Id::FromBytes(by)) add(*m);
       return out.size() < 64;
     });

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ struct Holding {
   std::optional<Id> group;          // of the first live share naming it
   std::uint64_t fetched_at_ms = 0;  // wall clock; 0 when not fetched (or unknown)
 };
+
+// Calls fn(share) for each share held here that names `root` (only those not
+// retracted when `live_only`), until fn returns false.
+void ForEachShareOf(Ingestor& ing, storage::Store& store, const Id& root, bool live_only,
+                    const std::function<bool(const Announcement& share)>& fn);
 
 // kMeta key written with the held marker when a fetch completes: value = the
 // wall-clock time (ms, u64), so eviction knows what is oldest.
