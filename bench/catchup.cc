@@ -93,13 +93,6 @@ struct Options {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-double LoadAverage() {
-  std::ifstream f("/proc/loadavg");
-  double one = 0;
-  f >> one;
-  return one;
-}
-
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -651,12 +644,7 @@ int Run(const Options& o) {
       o.quick ? " (--quick)" : "");
   fmt::print("  databases under {} ({})\n", guard.path.string(),
              guard.remove ? "temporary, removed at the end" : "kept");
-  const double load_start = LoadAverage();
-  if (load_start > 0.5)
-    fmt::print(
-        "  note: load average {:.2f} on {} cores before starting: other work shares this "
-        "machine, wall-clock figures suffer\n",
-        load_start, cores);
+  const double load_start = LoadAtStart(cores);
   std::fflush(stdout);
 
   WorkerPool pool(o.threads);

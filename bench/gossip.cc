@@ -153,13 +153,6 @@ std::uint64_t MonoNs() {
 }
 
 
-double LoadAverage() {
-  std::ifstream f("/proc/loadavg");
-  double one = 0;
-  f >> one;
-  return one;
-}
-
 // utime + stime of a process, seconds (0 when it is gone).
 double ProcessCpuSeconds(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
@@ -1332,12 +1325,7 @@ int RunBench(Options o) {
       "each author's home node (author i -> node i mod N), in log order\n");
   fmt::print("  praxisd {}; data dirs under {} ({})\n", o.praxisd, guard.path.string(),
              o.keep ? "kept" : "removed at the end");
-  const double load_start = LoadAverage();
-  if (load_start > 0.5)
-    fmt::print(
-        "  note: load average {:.2f} on {} cores before starting: other work shares this "
-        "machine, wall-clock figures suffer\n",
-        load_start, cores);
+  const double load_start = LoadAtStart(cores);
   std::fflush(stdout);
 
   // 1. Sign everything (not timed).

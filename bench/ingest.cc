@@ -101,13 +101,6 @@ double RamMb() {
          (1 << 20);
 }
 
-double LoadAverage() {
-  std::ifstream f("/proc/loadavg");
-  double one = 0;
-  f >> one;
-  return one;
-}
-
 std::uint64_t DirBytes(const fs::path& dir) {
   std::uint64_t total = 0;
   std::error_code ec;
@@ -422,12 +415,7 @@ int Run(Options o) {
              guard.remove ? "temporary, removed at the end" : "kept", o.republish_pct,
              o.skew_ms ? fmt::format("skewed per author by up to {} ms", o.skew_ms)
                        : std::string("in arrival order (--skew-ms 0)"));
-  const double load_start = LoadAverage();
-  if (load_start > 0.5)
-    fmt::print(
-        "  note: load average {:.2f} on {} cores before starting: other work shares this "
-        "machine, wall-clock figures suffer\n",
-        load_start, cores);
+  const double load_start = LoadAtStart(cores);
   std::fflush(stdout);
 
   // 1. Generate (not timed).

@@ -346,6 +346,8 @@ int Main(const Options& o) {
   fmt::print("praxis transfer benchmark: {} MiB file, praxisd processes on loopback\n  dirs under {}{}\n",
              o.size_mb, root.string(), guard.remove ? " (removed at the end)" : "");
 
+  (void)LoadAtStart(std::max(1u, std::thread::hardware_concurrency()));
+
   // 1. Limits.
   const std::size_t probe = std::min<std::size_t>(size, 512u << 20);
   const double loopback = LoopbackMBps(probe);

@@ -3,6 +3,7 @@
 // verify rate each benchmark prints its figures against.
 #pragma once
 
+#include <fmt/core.h>
 #include <sodium.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -26,6 +28,26 @@
 #include "praxis/storage/status.h"
 
 namespace praxis::bench {
+
+// The one-minute load average (0 when unknown).
+inline double LoadAverage() {
+  std::ifstream f("/proc/loadavg");
+  double one = 0;
+  f >> one;
+  return one;
+}
+
+// The load average now, printing a note when other work shares the machine
+// (wall-clock figures then suffer).
+inline double LoadAtStart(unsigned cores) {
+  const double load = LoadAverage();
+  if (load > 0.5)
+    fmt::print(
+        "  note: load average {:.2f} on {} cores before starting: other work shares this "
+        "machine, wall-clock figures suffer\n",
+        load, cores);
+  return load;
+}
 
 inline double CpuSeconds(clockid_t which) {
   timespec ts{};

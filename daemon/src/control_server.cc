@@ -538,18 +538,11 @@ class Session : public std::enable_shared_from_this<Session> {
     auto content = ResolveContent(req.id());
     if (!content) return Err(content.error());
     const Id root = content->first;
-    auto held = ListHeld(node_.store());
-    if (!held) return Err(held.error());
-    std::uint64_t size = 0;
-    bool found = false;
-    for (const auto& h : *held)
-      if (h.root == root) {
-        size = h.size;
-        found = true;
-      }
-    if (!found)
+    auto size = HeldSize(node_.store(), root);
+    if (!size) return Err(size.error());
+    if (!*size)
       return Err(Status::NotFound("content " + root.Short() + " is not held on this node"));
-    auto why = WhyHeld(node_.ingestor(), node_.store(), node_.member(), root, size);
+    auto why = WhyHeld(node_.ingestor(), node_.store(), node_.member(), root, **size);
     if (!why) return Err(why.error());
     if (why->why == HeldFor::kOwnShare)
       return Err(Status::FailedPrecondition(

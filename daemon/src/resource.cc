@@ -133,6 +133,13 @@ Result<bool> ResourceHeld(storage::Store& store, const Id& root) {
   return v->has_value();
 }
 
+Result<std::optional<std::uint64_t>> HeldSize(storage::Store& store, const Id& root) {
+  auto v = store.Get(Column::kMeta, HeldKey(root));
+  if (!v) return Err(v.error());
+  if (!*v) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>((*v)->size() == 8 ? storage::keys::ReadU64(**v) : UINT64_MAX);
+}
+
 Result<std::vector<HeldResource>> ListHeld(storage::Store& store) {
   std::vector<HeldResource> out;
   const std::string prefix = "held:";

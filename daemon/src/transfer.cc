@@ -30,6 +30,11 @@ Transfer::Transfer(storage::Store& store, GossipTransport& transport, Gossip& go
       access_(std::move(access)),
       opts_(std::move(opts)) {}
 
+std::string Transfer::MemberName(LinkId link) const {
+  auto it = links_.find(link);
+  return it == links_.end() ? "?" : it->second.Short();
+}
+
 void Transfer::Send(LinkId link, const wire::PeerMessage& m) {
   transport_.Send(link, m.SerializeAsString());
 }
@@ -42,7 +47,7 @@ Status Transfer::Fetch(const Id& root, Millis now, bool beyond_size_limit) {
     under_way->second.beyond_size_limit |= beyond_size_limit;
     return Status::OK();
   }
-  auto held = ResourceHeld(store_, root);
+  auto held = HeldSize(store_, root);
   if (!held) return held.error();
   finished_.erase(root);
   FetchState f;
@@ -54,8 +59,7 @@ Status Transfer::Fetch(const Id& root, Millis now, bool beyond_size_limit) {
     f.progress.done = true;
     f.progress.finished = now;
     f.progress.manifest_known = true;
-    auto m = LoadManifest(store_, root);
-    if (m) f.progress.size = f.progress.have_bytes = f.progress.resumed_bytes = m->size();
+    f.progress.size = f.progress.have_bytes = f.progress.resumed_bytes = **held;
     finished_.emplace(root, f.progress);
     finished_order_.push_back(root);
     return Status::OK();
@@ -107,7 +111,7 @@ void Transfer::OnHaveReply(LinkId link, const wire::HaveReply& r, Millis now) {
   f.asked[link] = now;
   if (!r.held()) {
     if (r.refused())
-      spdlog::debug("peer {} holds {} but does not serve it here", links_[link].Short(),
+      spdlog::debug("peer {} holds {} but does not serve it here", MemberName(link),
                     root->Short());
     return;
   }
@@ -323,7 +327,7 @@ void Transfer::OnChunkReply(LinkId link, wire::ChunkReply& r, Millis now) {
   if (r.data().empty() || crypto::Blake2b256(r.data()) != want) {
     ++counters_.bad_pieces;
     requeue();
-    spdlog::warn("peer {} sent a {} of {} failing its hash", f.holders.count(link) ? links_[link].Short() : "?",
+    spdlog::warn("peer {} sent a {} of {} failing its hash", MemberName(link),
                  p.manifest ? "manifest" : "chunk", root->Short());
     // Closing the link calls OnLinkDown, which puts back what it had in flight.
     return gossip_.PunishLink(link, std::string(p.manifest ? "manifest" : "chunk") +

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ Status ForEachChunk(storage::Store& store, const Id& root,
 // costs one lookup whatever the resource's size.
 Result<bool> ResourceHeld(storage::Store& store, const Id& root);
 std::string HeldKey(const Id& root);
+// The content size of `root` when it is held in full (from its held marker,
+// one lookup); nullopt when not held.
+Result<std::optional<std::uint64_t>> HeldSize(storage::Store& store, const Id& root);
 
 struct HeldResource {
   Id root;

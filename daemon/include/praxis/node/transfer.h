@@ -168,6 +168,7 @@ class Transfer : public LinkProtocol {
   };
 
   void Send(LinkId link, const wire::PeerMessage& m);
+  std::string MemberName(LinkId link) const;  // short member id, for logs
   // Fetching
   void Query(FetchState& f, Millis now);
   void OnHaveReply(LinkId link, const wire::HaveReply& r, Millis now);
