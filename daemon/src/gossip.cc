@@ -426,6 +426,8 @@ void Gossip::Flush(Millis now) {
         // unless the parent it has is still delivering (the graft only
         // outran a queue) and has not lost to the advertisements several
         // times in a row (then it is the slower path: move).
+        if (slow_parent_.size() >= opts_.short_window && !slow_parent_.count(a.author))
+          slow_parent_.clear();  // bounded, like parent_of_
         const bool stay = ParentAlive(a.author, l->id, now) &&
                           ++slow_parent_[a.author] < opts_.slow_parent_strikes;
         if (!stay) MoveParent(a.author, *l, now);
@@ -437,10 +439,7 @@ void Gossip::Flush(Millis now) {
           }
         }
       } else if (l) {
-        if (parent_of_.size() >= opts_.short_window && !parent_of_.count(a.author))
-          parent_of_.clear();  // bounded; it refills from the next pushes
-        parent_of_[a.author] = {l->id, now};
-        slow_parent_.erase(a.author);
+        SetParent(a.author, l->id, now);
       }
       Forward(a, original ? &*original : nullptr, batch[i].link, hops, now);
       accepted.erase(it);
@@ -634,8 +633,14 @@ Millis Gossip::Lateness() const {
   return static_cast<Millis>(std::min(late_eager_ms_ + 4 * late_dev_ms_, kMaxMs));
 }
 
-void Gossip::MoveParent(const Id& author, Link& to, Millis now) {
+void Gossip::SetParent(const Id& author, LinkId link, Millis now) {
+  if (parent_of_.size() >= opts_.short_window && !parent_of_.count(author))
+    parent_of_.clear();  // bounded; it refills from the next pushes
+  parent_of_[author] = {link, now};
   slow_parent_.erase(author);
+}
+
+void Gossip::MoveParent(const Id& author, Link& to, Millis now) {
   if (auto p = parent_of_.find(author); p != parent_of_.end() && p->second.link != to.id)
     if (Link* old = FindLink(p->second.link)) {
       // Stop the old parent's copies: they would all be duplicates now.
@@ -645,8 +650,7 @@ void Gossip::MoveParent(const Id& author, Link& to, Millis now) {
       Send(*old, prune);
       ++counters_.prunes_sent;
     }
-  if (slow_parent_.size() >= opts_.short_window) slow_parent_.clear();
-  parent_of_[author] = {to.id, now};
+  SetParent(author, to.id, now);
   SetEager(to, author);
   wire::PeerMessage join;
   join.mutable_graft()->add_roots(author.Str());

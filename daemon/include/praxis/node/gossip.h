@@ -400,6 +400,8 @@ class Gossip {
   std::unordered_map<Id, std::uint32_t, IdHash> slow_parent_;
   // `to` becomes the author's parent here; the old one is pruned.
   void MoveParent(const Id& author, Link& to, Millis now);
+  // Records `link` as the author's parent (the table is bounded).
+  void SetParent(const Id& author, LinkId link, Millis now);
   // Ids that came as replies to grafts: their later eager copy is a
   // duplicate from a working parent, not a cycle, so it is not pruned.
   std::unordered_set<Id, IdHash> by_reply_;
