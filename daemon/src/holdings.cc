@@ -145,11 +145,14 @@ Result<std::uint64_t> DropContent(storage::Store& store, const Id& root) {
 
 Result<std::uint64_t> EvictOverQuota(Ingestor& ing, storage::Store& store, const Id& self,
                                      std::uint64_t quota) {
+  // Sizes first (one marker each); why each is held only when over quota.
+  auto held = ListHeld(store);
+  if (!held) return Err(held.error());
+  std::uint64_t total = 0;
+  for (const auto& h : *held) total += h.size;
+  if (total <= quota) return std::uint64_t{0};
   auto all = ListHoldings(ing, store, self);
   if (!all) return Err(all.error());
-  std::uint64_t total = 0;
-  for (const auto& h : *all) total += h.size;
-  if (total <= quota) return std::uint64_t{0};
   std::vector<Holding> evictable;
   for (const auto& h : *all)
     if (h.why == HeldFor::kFetched) evictable.push_back(h);
