@@ -84,6 +84,10 @@ int RunCli(int argc, char** argv) {
   AddRetractCommand(app, globals, &action);
   AddDuCommand(app, globals, &action);
   AddDropCommand(app, globals, &action);
+  AddInvitesCommand(app, globals, &action);
+  AddDiscoverCommand(app, globals, &action);
+  AddWatchCommand(app, globals, &action);
+  AddNewsCommand(app, globals, &action);
   AddIdentityCommand(app, globals, &action);
 
   try {

@@ -23,5 +23,9 @@ void AddRetractCommand(CLI::App& app, const GlobalOptions& globals, Action* acti
 void AddEditCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddDuCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddDropCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddInvitesCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddDiscoverCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddWatchCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddNewsCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 
 }  // namespace praxis::cli

@@ -72,7 +72,7 @@ Status RunCreate(const GlobalOptions& globals, const CreateOptions& opts) {
   return Status::OK();
 }
 
-// join, leave and invite all answer with the id of the announcement made.
+// leave answers with the id of the announcement made.
 Status RunMembership(const GlobalOptions& globals, const control::Request& request,
                      const std::string& done) {
   auto response = CallNode(globals, request, control::Response::kAnnouncement);
@@ -111,37 +111,76 @@ void AddCreate(CLI::App& group, const GlobalOptions& globals, Action* action) {
   });
 }
 
+Status RunJoin(const GlobalOptions& globals, const std::string& group) {
+  control::Request request;
+  request.mutable_group_join()->set_group(ValidUtf8(group));
+  auto response = CallNode(globals, request, control::Response::kAnnouncement);
+  if (!response) return response.error();
+  const control::AnnouncementReply& a = response->announcement();
+  if (globals.json) {
+    PrintJson(std::cout, {{"announcement", HexId(a.announcement())},
+                          {"group", a.group().empty() ? Json(nullptr) : Json(HexId(a.group()))},
+                          {"pending", a.pending()}});
+    return Status::OK();
+  }
+  if (a.pending()) {
+    std::cout << "join of invite-only group " << ShortId(a.group()) << " sent to its members "
+              << "(announcement " << ShortId(a.announcement()) << "); the group arrives here "
+              << "once a member's node admits it: see praxis invites\n";
+    return Status::OK();
+  }
+  std::cout << "joined group " << ForTerminal(group) << " (announcement "
+            << ShortId(a.announcement()) << ")\n";
+  return Status::OK();
+}
+
 void AddJoinOrLeave(CLI::App& group, const GlobalOptions& globals, Action* action, bool join) {
   auto opts = std::make_shared<RefOptions>();
-  CLI::App* cmd = group.add_subcommand(join ? "join" : "leave",
-                                       join ? "Join an open group (or one you were invited to)"
-                                            : "Leave a group; your past shares stay");
-  cmd->add_option("GROUP", opts->group, "Group id (or a unique prefix)")->required();
+  CLI::App* cmd = group.add_subcommand(
+      join ? "join" : "leave",
+      join ? "Join an open group, or an invite-only one with the invite code a member gave you"
+           : "Leave a group; your past shares stay");
+  cmd->add_option("GROUP", opts->group,
+                  join ? "Group id (or a unique prefix), or an invite code (praxis-invite:...)"
+                       : "Group id (or a unique prefix)")
+      ->required();
   cmd->callback([&globals, action, opts, join] {
     *action = [&globals, opts, join] {
+      if (join) return RunJoin(globals, opts->group);
       control::Request request;
-      control::GroupRef* ref = join ? request.mutable_group_join() : request.mutable_group_leave();
-      ref->set_group(ValidUtf8(opts->group));
-      return RunMembership(globals, request,
-                           (join ? "joined group " : "left group ") + opts->group);
+      request.mutable_group_leave()->set_group(ValidUtf8(opts->group));
+      return RunMembership(globals, request, "left group " + opts->group);
     };
   });
 }
 
+Status RunInvite(const GlobalOptions& globals, const RefOptions& opts) {
+  control::Request request;
+  control::GroupInviteRequest* invite = request.mutable_group_invite();
+  invite->set_group(ValidUtf8(opts.group));
+  invite->set_member(ValidUtf8(opts.member));
+  auto response = CallNode(globals, request, control::Response::kInvite);
+  if (!response) return response.error();
+  const control::InviteReply& r = response->invite();
+  if (globals.json) {
+    PrintJson(std::cout, {{"announcement", HexId(r.announcement())}, {"code", r.code()}});
+    return Status::OK();
+  }
+  std::cout << "invited " << ForTerminal(opts.member) << " into group " << ForTerminal(opts.group)
+            << " (announcement " << ShortId(r.announcement()) << ")\n"
+            << "their node hears of it when it connects to a member's; or give them this code "
+            << "for: praxis group join CODE\n"
+            << r.code() << "\n";
+  return Status::OK();
+}
+
 void AddInvite(CLI::App& group, const GlobalOptions& globals, Action* action) {
   auto opts = std::make_shared<RefOptions>();
-  CLI::App* cmd = group.add_subcommand("invite", "Invite a member into an invite-only group");
+  CLI::App* cmd = group.add_subcommand("invite", "Invite a member into an invite-only group; prints a code to hand them");
   cmd->add_option("GROUP", opts->group, "Group id (or a unique prefix)")->required();
   cmd->add_option("MEMBER", opts->member, "Member id to invite")->required();
   cmd->callback([&globals, action, opts] {
-    *action = [&globals, opts] {
-      control::Request request;
-      control::GroupInviteRequest* invite = request.mutable_group_invite();
-      invite->set_group(ValidUtf8(opts->group));
-      invite->set_member(ValidUtf8(opts->member));
-      return RunMembership(globals, request,
-                           "invited " + opts->member + " into group " + opts->group);
-    };
+    *action = [&globals, opts] { return RunInvite(globals, *opts); };
   });
 }
 

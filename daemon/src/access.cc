@@ -17,12 +17,12 @@ bool Member(Ingestor& ingestor, const Id& member, const Id& group) {
   return head && head->member;
 }
 
-bool Publishes(const GroupState& g) {
+}  // namespace
+
+bool PublishesToAll(const GroupState& g) {
   return !g.genesis.invite_only() && g.genesis.publish_on_practice() &&
          g.engine->Report().stage >= Stage::kPractice;
 }
-
-}  // namespace
 
 bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root) {
   bool allowed = false;
@@ -32,7 +32,7 @@ bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const
     const Id group = *a.group;
     const GroupState* g = ingestor.Group(group);
     if (!g) return true;
-    if (Member(ingestor, member, group) || Publishes(*g)) {
+    if (Member(ingestor, member, group) || PublishesToAll(*g)) {
       allowed = true;
       return false;
     }

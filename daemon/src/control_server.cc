@@ -21,6 +21,7 @@
 #include <set>
 
 #include "control.pb.h"
+#include "control_internal.h"
 #include "praxis/crypto/sealed_key.h"
 #include "praxis/node/access.h"
 #include "praxis/node/holdings.h"
@@ -39,81 +40,9 @@ using stream = asio::local::stream_protocol;
 using storage::Column;
 namespace keys = storage::keys;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-// Both take their argument by reference (moved from): see Session::Reply.
-awaitable<Result<Announcement>> PublishAwait(Node& node, OwnWrite& w) {
-  auto init = [&node, &w](auto handler) {
-    auto h = std::make_shared<decltype(handler)>(std::move(handler));
-    node.Publish(std::move(w), [h](Result<Announcement> r) { std::move (*h)(std::move(r)); });
-  };
-  Result<Announcement> r =
-      co_await asio::async_initiate<decltype(use_awaitable), void(Result<Announcement>)>(
-          init, use_awaitable);
-  co_return r;
-}
-
-awaitable<Status> PoolAwait(Node& node, std::function<Status()>& fn) {
-  auto init = [&node, &fn](auto handler) {
-    auto h = std::make_shared<decltype(handler)>(std::move(handler));
-    node.RunOnPool(std::move(fn), [h](Status s) { std::move (*h)(std::move(s)); });
-  };
-  Status s =
-      co_await asio::async_initiate<decltype(use_awaitable), void(Status)>(init, use_awaitable);
-  co_return s;
-}
-
-// Case folding for --match beyond ASCII ("CAFÉ" finds "café"): decode UTF-8,
-// lower each code point with the C.UTF-8 locale's tables, encode again.
-// Invalid bytes pass through unchanged.
-std::string Lower(std::string_view s) {
-  static locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80         ? 1
-                      : (c >> 5) == 6  ? 2
-                      : (c >> 4) == 14 ? 3
-                      : (c >> 3) == 30 ? 4
-                                       : 0;
-    if (len == 0 || i + len > s.size()) {
-      out.push_back(s[i++]);
-      continue;
-    }
-    char32_t cp = len == 1 ? c : c & (0x7f >> len);
-    bool ok = true;
-    for (std::size_t k = 1; k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) ok = false;
-      cp = cp << 6 | (cc & 0x3f);
-    }
-    if (!ok) {
-      out.push_back(s[i++]);
-      continue;
-    }
-    if (utf8)
-      cp = static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), utf8));
-    else if (cp < 0x80)
-      cp = static_cast<char32_t>(std::tolower(static_cast<int>(cp)));
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | cp >> 6));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | cp >> 12));
-      out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | cp >> 18));
-      out.push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-    i += len;
-  }
-  return out;
-}
+using control_internal::Lower;
+using control_internal::PoolAwait;
+using control_internal::PublishAwait;
 
 control::Response ErrorResponse(const Status& s) {
   control::Response r;
@@ -191,19 +120,19 @@ class Session : public std::enable_shared_from_this<Session> {
         r = Status_();
         break;
       case R::kGroupCreate:
-        r = co_await GroupCreate(req.group_create());
+        r = co_await control_internal::GroupCreate(ctx(), req.group_create());
         break;
       case R::kGroupJoin:
-        r = co_await Join(req.group_join());
+        r = co_await control_internal::Join(ctx(), req.group_join());
         break;
       case R::kGroupLeave:
-        r = co_await Leave(req.group_leave());
+        r = co_await control_internal::Leave(ctx(), req.group_leave());
         break;
       case R::kGroupInvite:
-        r = co_await Invite(req.group_invite());
+        r = co_await control_internal::Invite(ctx(), req.group_invite());
         break;
       case R::kGroups:
-        r = Groups();
+        r = control_internal::Groups(ctx());
         break;
       case R::kShareBegin: {
         bool alive = co_await Share(req.share_begin());
@@ -238,13 +167,22 @@ class Session : public std::enable_shared_from_this<Session> {
         r = Peers();
         break;
       case R::kStage:
-        r = Stage(req.stage());
+        r = control_internal::GroupStage(ctx(), req.stage());
         break;
       case R::kImport:
         r = co_await Import(req.import());
         break;
+      case R::kInvites:
+        r = control_internal::Invites(ctx());
+        break;
+      case R::kDiscover:
+        r = control_internal::Discover(ctx(), req.discover());
+        break;
+      case R::kNews:
+        r = control_internal::News(ctx(), req.news());
+        break;
       case R::kWatch: {
-        bool alive = co_await Watch();
+        bool alive = co_await Watch(req.watch());
         co_return alive;
       }
       default:
@@ -308,8 +246,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Streams an event per announcement held until the client goes away.
-  awaitable<bool> Watch() {
+  awaitable<bool> Watch(const control::WatchRequest& req) {
     auto self = shared_from_this();
+    std::optional<Id> only;
+    if (!req.group().empty()) {
+      auto gid = ResolveGroup(node_.ingestor(), req.group());
+      if (!gid) {
+        bool alive = co_await Fail(gid.error());
+        co_return alive;
+      }
+      only = *gid;
+    }
+    auto feed = std::make_shared<control_internal::EventFeed>(node_, only);
     constexpr std::size_t kMaxQueued = 100'000;  // a client this far behind is cut off
     struct Queue {
       explicit Queue(asio::any_io_executor ex) : wake(ex) {
@@ -324,20 +272,14 @@ class Session : public std::enable_shared_from_this<Session> {
     control::Response ack;
     ack.mutable_ack();
     if (!co_await Write(ack)) co_return false;
-    const std::size_t token = node_.Watch([q](const NodeEvent& e) {
-      if (q->count >= kMaxQueued) {
-        q->overflow = true;
-      } else {
+    const std::size_t token = node_.Watch([q, feed](const NodeEvent& e) {
+      for (const control::Event& ev : feed->On(e)) {
+        if (q->count >= kMaxQueued) {
+          q->overflow = true;
+          break;
+        }
         control::Response r;
-        auto* ev = r.mutable_event();
-        const Announcement& a = e.announcement;
-        ev->set_id(a.id.Str());
-        ev->set_kind(a.kind);
-        ev->set_group(a.LogGroup().Str());
-        ev->set_author(a.author.Str());
-        ev->set_own(e.own);
-        ev->set_at_unix_ms(e.at_unix_ms);
-        ev->set_at_mono_ns(e.at_mono_ns);
+        *r.mutable_event() = ev;
         keys::AppendU32(q->pending, static_cast<std::uint32_t>(r.ByteSizeLong()));
         r.AppendToString(&q->pending);
         ++q->count;
@@ -364,14 +306,9 @@ class Session : public std::enable_shared_from_this<Session> {
     co_return false;
   }
 
-  bool IsMember(const Id& group) {
-    auto h = node_.ingestor().Head(node_.member(), group);
-    return h && h->member;
-  }
-  std::string GroupLabel(const Id& group) {
-    const GroupState* g = node_.ingestor().Group(group);
-    return "'" + (g ? g->genesis.name() : std::string()) + "' (" + group.Short() + ")";
-  }
+  control_internal::Context ctx() { return {node_, peers_}; }
+  bool IsMember(const Id& group) { return control_internal::IsMember(node_, group); }
+  std::string GroupLabel(const Id& group) { return control_internal::GroupLabel(node_, group); }
 
   Result<control::Response> Status_() {
     control::Response r;
@@ -568,106 +505,6 @@ class Session : public std::enable_shared_from_this<Session> {
     control::Response r;
     r.mutable_announcement()->set_announcement(a->id.Str());
     co_return r;
-  }
-
-  awaitable<Result<control::Response>> GroupCreate(const control::GroupCreateRequest& req) {
-    if (req.name().empty()) co_return Err(Status::InvalidArgument("a group needs a name"));
-    wire::Genesis g;
-    g.set_name(req.name());
-    g.set_description(req.description());
-    for (const auto& t : req.tags()) g.add_tags(t);
-    g.set_invite_only(req.invite_only());
-    g.set_publish_on_practice(!req.invite_only() && !req.no_publish_on_practice());
-    g.set_min_republishers(req.min_republishers());
-    g.set_min_outside(req.min_outside());
-    std::string nonce(16, '\0');
-    crypto::RandomBytes(nonce.data(), nonce.size());
-    g.set_nonce(nonce);
-    OwnWrite w{.kind = wire::KIND_GENESIS, .body = SerializeBody(g)};
-    Result<Announcement> a = co_await PublishAwait(node_, w);
-    if (!a) co_return Err(a.error());
-    spdlog::info("created group '{}' {}", req.name(), a->id.Hex());
-    control::Response r;
-    r.mutable_group_create()->set_group(a->id.Str());
-    r.mutable_group_create()->set_publish_on_practice(g.publish_on_practice());
-    co_return r;
-  }
-
-  awaitable<Result<control::Response>> Join(const control::GroupRef& req) {
-    auto gid = ResolveGroup(node_.ingestor(), req.group());
-    if (!gid) co_return Err(gid.error());
-    if (IsMember(*gid))
-      co_return Err(Status::AlreadyExists("already a member of group " + GroupLabel(*gid)));
-    wire::Join j;
-    if (node_.ingestor().Group(*gid)->genesis.invite_only()) {
-      auto invite = FindInviteFor(*gid, node_.member());
-      if (!invite)
-        co_return Err(Status::FailedPrecondition(
-            "group " + GroupLabel(*gid) + " is invite-only and no invite for you is held here"));
-      j.set_invite(invite->Str());
-    }
-    OwnWrite w{.kind = wire::KIND_JOIN, .group = *gid, .body = SerializeBody(j)};
-    Result<control::Response> r = co_await PublishReply(w);
-    co_return r;
-  }
-
-  std::optional<Id> FindInviteFor(const Id& group, const Id& invitee) {
-    std::optional<Id> found;
-    (void)node_.store().Scan(Column::kGroupIndex, group.Str(),
-                             [&](std::string_view k, std::string_view v) {
-                               if (v.size() != 4 || keys::ReadU32(v) != wire::KIND_INVITE)
-                                 return true;
-                               auto a = node_.ingestor().Find(keys::GroupIndexId(k));
-                               wire::Invite i;
-                               if (a && *a && ParseBody(**a, i) && i.invitee() == invitee.View())
-                                 found = (*a)->id;
-                               return !found;
-                             });
-    return found;
-  }
-
-  awaitable<Result<control::Response>> Leave(const control::GroupRef& req) {
-    auto gid = ResolveGroup(node_.ingestor(), req.group());
-    if (!gid) co_return Err(gid.error());
-    if (!IsMember(*gid))
-      co_return Err(Status::FailedPrecondition("not a member of group " + GroupLabel(*gid)));
-    OwnWrite w{.kind = wire::KIND_LEAVE, .group = *gid, .body = SerializeBody(wire::Leave())};
-    Result<control::Response> r = co_await PublishReply(w);
-    co_return r;
-  }
-
-  awaitable<Result<control::Response>> Invite(const control::GroupInviteRequest& req) {
-    auto gid = ResolveGroup(node_.ingestor(), req.group());
-    if (!gid) co_return Err(gid.error());
-    auto member = ResolveMember(node_.store(), req.member());
-    if (!member) co_return Err(member.error());
-    if (!IsMember(*gid))
-      co_return Err(Status::FailedPrecondition(
-          "only members invite; you are not a member of group " + GroupLabel(*gid)));
-    wire::Invite i;
-    i.set_invitee(member->Str());
-    OwnWrite w{.kind = wire::KIND_INVITE, .group = *gid, .body = SerializeBody(i)};
-    Result<control::Response> r = co_await PublishReply(w);
-    co_return r;
-  }
-
-  Result<control::Response> Groups() {
-    control::Response r;
-    auto* out = r.mutable_groups();
-    for (const auto& [id, g] : node_.ingestor().Groups()) {
-      auto* gi = out->add_groups();
-      const StageReport& rep = g.engine->Report();
-      gi->set_group(id.Str());
-      gi->set_name(g.genesis.name());
-      gi->set_stage(StageName(rep.stage));
-      gi->set_members(rep.members);
-      gi->set_invite_only(g.genesis.invite_only());
-      gi->set_publish_on_practice(g.genesis.publish_on_practice());
-      for (const auto& t : g.genesis.tags()) gi->add_tags(t);
-      gi->set_description(g.genesis.description());
-      gi->set_joined(IsMember(id));
-    }
-    return r;
   }
 
   // The share body's descriptive fields from a request. A file name is only a
@@ -1147,28 +984,6 @@ class Session : public std::enable_shared_from_this<Session> {
                    " of disk is free");
     }
     return std::nullopt;
-  }
-
-  Result<control::Response> Stage(const control::StageRequest& req) {
-    auto gid = ResolveGroup(node_.ingestor(), req.group());
-    if (!gid) return Err(gid.error());
-    const GroupState* g = node_.ingestor().Group(*gid);
-    const StageReport& rep = g->engine->Report();
-    control::Response r;
-    auto* s = r.mutable_stage();
-    s->set_group(gid->Str());
-    s->set_name(g->genesis.name());
-    s->set_stage(StageName(rep.stage));
-    if (rep.raised_by) s->set_raised_by(rep.raised_by->Str());
-    s->set_republishers(rep.republishers);
-    s->set_min_republishers(g->engine->Rules().min_republishers);
-    s->set_outside_republishers(rep.outside_republishers);
-    s->set_min_outside(g->engine->Rules().min_outside);
-    s->set_contributors(rep.contributors);
-    s->set_republisher_share(rep.republisher_share);
-    s->set_publish_on_practice(g->genesis.publish_on_practice());
-    s->set_members(rep.members);
-    return r;
   }
 
   Node& node_;

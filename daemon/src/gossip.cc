@@ -123,6 +123,9 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
   SendDigest(it->second);
   SendExchange(it->second);
   if (ext_) ext_->OnLinkUp(link, member, now);
+  SendInvites(it->second);
+  if (invite_hooks_.joins_for)
+    for (const std::string& env : invite_hooks_.joins_for(member)) SendJoin(member, env);
   return true;
 }
 
@@ -236,6 +239,8 @@ void Gossip::OnFrame(LinkId link, std::string_view frame, Millis now) {
       if (ext_) return ext_->OnMessage(link, m, now);
       ++counters_.unknown_frames;
       return;
+    case wire::PeerMessage::kInvite:
+      return OnInviteNotice(*l, m.invite(), now);
     case wire::PeerMessage::kBye:
       spdlog::debug("peer {} says bye: {}", l->member.Short(), m.bye().reason().substr(0, 200));
       return;
@@ -341,12 +346,14 @@ void Gossip::OnOwn(const Announcement& a, const Announcement* original, Millis n
   now_ = now;
   index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
   ScopeWidened(a);
+  NotifyInvitee(a);
   Forward(a, original, std::nullopt, 0, now);
 }
 
 void Gossip::Accepted(const Announcement& a, const Announcement* original) {
   index_.Advance(a.author, a.LogGroup(), a.seq, a.id);
   ScopeWidened(a);
+  NotifyInvitee(a);
   if (flushing_) {
     batch_accepted_.try_emplace(a.id, a, original ? std::optional(*original) : std::nullopt);
     return;

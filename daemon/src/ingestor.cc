@@ -1,6 +1,7 @@
 #include "praxis/node/ingestor.h"
 
 #include <algorithm>
+#include <set>
 
 #include "praxis/node/resource.h"
 #include "praxis/storage/keys.h"
@@ -118,6 +119,7 @@ Status Ingestor::Reset() {
 Status Ingestor::Rebuild() {
   groups_.clear();
   heads_.clear();
+  sharers_by_tag_.clear();
   accepted_total_ = 0;
   std::vector<Announcement> rest;
   Status parse_error;
@@ -421,6 +423,13 @@ void Ingestor::Track(const Announcement& a, const Announcement* original) {
     return;
   }
   if (!a.group) return;
+  if (a.kind == wire::KIND_INVITE) {
+    wire::Invite i;
+    auto it = groups_.find(*a.group);
+    if (it != groups_.end() && ParseBody(a, i))
+      if (auto invitee = Id::FromBytes(i.invitee())) it->second.invites[*invitee] = a.id;
+    return;
+  }
   StageEvent e;
   e.id = a.id;
   e.author = a.author;
@@ -449,11 +458,24 @@ void Ingestor::Track(const Announcement& a, const Announcement* original) {
       return;  // unknown kinds and the rest do not bear on stages
   }
   if (auto it = groups_.find(e.group); it != groups_.end()) {
-    it->second.engine->Insert(e);
-    if (a.kind == wire::KIND_SHARE) ++it->second.shares;
+    GroupState& g = it->second;
+    g.engine->Insert(e);
+    if (a.kind == wire::KIND_SHARE) {
+      ++g.shares;
+      if (!g.genesis.invite_only()) CountSharer(a, g);
+    }
+    if (a.kind == wire::KIND_REPUBLISH) ++g.republishes;
   }
   if (e.type == StageEvent::Type::kRepublish && e.original_group != e.group)
     if (auto it = groups_.find(e.original_group); it != groups_.end()) it->second.engine->Insert(e);
+}
+
+void Ingestor::CountSharer(const Announcement& a, const GroupState& g) {
+  wire::Share s;
+  if (!ParseBody(a, s)) return;
+  std::set<std::string> tags(g.genesis.tags().begin(), g.genesis.tags().end());
+  tags.insert(s.tags().begin(), s.tags().end());
+  for (const auto& t : tags) ++sharers_by_tag_[t][a.author];
 }
 
 Result<bool> Ingestor::Retracted(const Id& id) {

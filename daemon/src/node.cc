@@ -16,6 +16,7 @@ Node::Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& st
       ingestor_(std::move(ingestor)),
       key_(std::move(key)),
       opts_(std::move(opts)) {
+  invites_ = InviteBook::Open(store_, *ingestor_, member());
   auto imported = store_.Get(storage::Column::kMeta, kImportedKey);
   imported_ = imported && imported->has_value();
   if (!opts_.now_ms) {
@@ -123,8 +124,14 @@ void Node::StartBatch() {
           created = std::max(created, g->created);
       if (q.w.original) created = std::max(created, q.w.original->created);
     }
-    d.created = created;
+    d.created = std::max(created, q.w.not_before);
     Announcement a = SignDraft(key_, d);
+    if (q.w.pending_join) {
+      // Judged by the group's members, who hold what this node lacks.
+      ws.Put(storage::Column::kMeta, PendingJoinKey(*q.w.group), a.envelope);
+      results.emplace_back(std::move(a), std::move(q.done));
+      continue;
+    }
     IngestOutcome o = ingestor_->Apply(a, q.w.original ? &*q.w.original : nullptr, ws);
     if (!o.ok()) {
       results.emplace_back(Err(Status::FailedPrecondition(o.reason)), std::move(q.done));
@@ -161,8 +168,12 @@ void Node::FinishBatch(Status written, std::vector<std::pair<Result<Announcement
   for (auto& [r, done] : results) {
     if (!written.ok() && r) r = Err(Status::IOError("could not store: " + written.message()));
     if (written.ok() && r) {
-      if (on_durable_) on_durable_(*r);
-      Emit(*r, true);
+      if (r->kind == wire::KIND_JOIN && r->group && !ingestor_->Held(r->id)) {
+        invites_->Pending(*r);  // held nowhere yet: the caller sends it to members
+      } else {
+        if (on_durable_) on_durable_(*r);
+        Emit(*r, true);
+      }
     }
     done(std::move(r));
   }
@@ -203,6 +214,18 @@ std::size_t Node::Watch(WatchFn fn) {
         [this](const Announcement& a, const Announcement*) { Emit(a, a.author == member()); });
   watchers_.emplace(next_watch_, std::move(fn));
   return next_watch_++;
+}
+
+void Node::ReceiveInvite(const Announcement& invite, const Id& from) {
+  if (invite.group) invites_->NoteMemberOf(*invite.group, from);
+  auto added = invites_->Add(invite);
+  if (!added) {
+    spdlog::warn("cannot keep an invite: {}", added.error().message());
+    return;
+  }
+  if (!*added) return;
+  spdlog::info("invited into group {} by {}", invite.group->Short(), invite.author.Short());
+  Emit(invite, false);
 }
 
 void Node::Unwatch(std::size_t token) { watchers_.erase(token); }

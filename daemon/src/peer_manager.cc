@@ -34,6 +34,9 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
   pm->gossip_->set_own_log_hooks(
       {[&node](const Id& group) { node.NoteCaughtUp(group); },
        [&node](const Id& group, std::uint64_t seq) { node.NoteOwnLogAhead(group, seq); }});
+  pm->gossip_->set_invite_hooks(
+      {[&node](const Announcement& invite, const Id& from) { node.ReceiveInvite(invite, from); },
+       [&node](const Id& member) { return node.invites().JoinsFor(member); }});
   node.set_on_durable([pm = pm.get()](const Announcement& a) {
     pm->gossip_->OnOwn(a, nullptr, pm->Now());
     pm->Arm();

@@ -26,7 +26,9 @@ TEST(ProcessCli, StageJsonHasExactlyTheDocumentedFields) {
   EXPECT_EQ(Keys(s), (std::set<std::string>{"group", "name", "stage", "raised_by", "republishers",
                                             "min_republishers", "outside_republishers",
                                             "min_outside", "contributors", "republisher_share",
-                                            "publish_on_practice", "members"}))
+                                            "publish_on_practice", "members", "raised_by_author",
+                                            "reciprocity", "median_uptake_ms",
+                                            "catalogue_public", "edges"}))
       << s;
 
   EXPECT_EQ(s["group"], g);

@@ -11,6 +11,10 @@
 
 namespace praxis::node {
 
+// An open group that publishes on practice and has reached it: anyone may
+// fetch its resources, and seeds keep them.
+bool PublishesToAll(const GroupState& g);
+
 bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root);
 
 }  // namespace praxis::node

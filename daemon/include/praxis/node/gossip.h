@@ -158,6 +158,16 @@ struct OwnLogHooks {
   std::function<void(const Id& group, std::uint64_t seq)> ahead;
 };
 
+// Invites into invite-only groups (DESIGN §4): this node's member's invites
+// arrive as notices from members' nodes, and joins this member signed into
+// such groups before holding them go to those members.
+struct InviteHooks {
+  // A member's node sent an invite addressed to this member (signature checked).
+  std::function<void(const Announcement& invite, const Id& from)> received;
+  // Envelopes of pending joins to send to `member` as it links up.
+  std::function<std::vector<std::string>(const Id& member)> joins_for;
+};
+
 // Another protocol sharing the links (resource transfer): the engine hands
 // it the frames of its kinds, tells it of links coming and going, and fires
 // its timers with its own.
@@ -219,6 +229,9 @@ class Gossip {
   // once bound, which may come after Open).
   void set_listen_port(std::uint32_t port) { opts_.listen_port = port; }
   void set_own_log_hooks(OwnLogHooks hooks) { own_hooks_ = std::move(hooks); }
+  void set_invite_hooks(InviteHooks hooks) { invite_hooks_ = std::move(hooks); }
+  // Sends a join held outside the logs (InviteBook) to `member` if linked.
+  bool SendJoin(const Id& member, const std::string& envelope);
   // Installs the protocol that shares the links (not owned; null: none).
   // Links already up are reported to it at once.
   void set_extension(LinkProtocol* ext, Millis now);
@@ -303,6 +316,11 @@ class Gossip {
   void OnWant(Link& l, const wire::Want& w);
   void OnExchange(Link& l, const wire::PeerExchange& x, Millis now);
   void OnForkProof(Link& l, const wire::ForkProof& p, Millis now);
+  void OnInviteNotice(Link& l, const wire::InviteNotice& n, Millis now);
+  // Invites held here for the link's member into groups it has not joined.
+  void SendInvites(Link& l);
+  // A new invite: its invitee hears of it at once if linked.
+  void NotifyInvitee(const Announcement& invite);
   void Punish(Link& l, const std::string& why, Millis now);
   void Drop(Link& l, const Status& why);
 
@@ -362,6 +380,7 @@ class Gossip {
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.
   OwnLogHooks own_hooks_;
+  InviteHooks invite_hooks_;
   LinkProtocol* ext_ = nullptr;
   ParallelFor pf_;
   // Short ids (the first 8 bytes of an id) of recent ids, to recognise

@@ -57,7 +57,11 @@ struct GroupState {
   std::uint64_t created = 0;
   wire::Genesis genesis;
   std::unique_ptr<StageEngine> engine;
-  std::uint64_t shares = 0;
+  std::uint64_t shares = 0;       // shares posted into the group
+  std::uint64_t republishes = 0;  // republishes posted into the group
+  // Invite-only groups: invitee -> the latest invite admitting them (members'
+  // nodes send it to the invitee's node; DESIGN §4).
+  std::unordered_map<Id, Id, IdHash> invites;
 };
 
 struct IngestorOptions {
@@ -116,6 +120,10 @@ class Ingestor {
   Result<LogHead> Head(const Id& author, const Id& log_group);
   const GroupState* Group(const Id& group) const;
   const std::map<Id, GroupState>& Groups() const { return groups_; }
+  // Who shares under each tag (a share's own tags and its group's), with
+  // how many shares: `praxis discover --members`. Open groups only.
+  using SharersByTag = std::map<std::string, std::map<Id, std::uint32_t>>;
+  const SharersByTag& sharers_by_tag() const { return sharers_by_tag_; }
   Result<std::optional<Announcement>> Find(const Id& id);  // an envelope or an original
   bool Held(const Id& id);                                 // in the logs (not only as an original)
 
@@ -149,6 +157,7 @@ class Ingestor {
   void Stage(const Announcement& a, const Announcement* original_to_store,
              const Announcement* original, storage::WriteSet& ws);
   void Track(const Announcement& a, const Announcement* original);  // groups, stages
+  void CountSharer(const Announcement& share, const GroupState& g);
   void StageRetract(const Announcement& a, storage::WriteSet& ws);
   void Defer(const IngestOutcome& o, const Announcement& a, const Announcement* original);
   // The id `id` awaits, when exactly these envelope bytes are already pending.
@@ -159,6 +168,7 @@ class Ingestor {
   storage::Store& store_;
   IngestorOptions opts_;
   std::map<Id, GroupState> groups_;
+  SharersByTag sharers_by_tag_;
   std::unordered_map<std::string, LogHead> heads_;      // key: author | log group
   std::unordered_map<Id, std::string, IdHash> staged_;  // id -> envelope, not yet written
   struct Pending {

@@ -20,6 +20,7 @@
 #include "praxis/crypto/crypto.h"
 #include "praxis/node/announcement.h"
 #include "praxis/node/ingestor.h"
+#include "praxis/node/invite_book.h"
 #include "praxis/storage/store.h"
 
 namespace praxis::node {
@@ -50,6 +51,11 @@ struct OwnWrite {
   std::string body;                      // serialised body message
   storage::WriteSet extra;               // written in the same synced batch (e.g. manifests)
   std::optional<Announcement> original;  // a republish's share
+  // A join into an invite-only group this node does not hold yet: signed
+  // and stored as pending in the InviteBook, not judged by the ingestor
+  // (the members' nodes judge it). Not dated before `not_before`.
+  bool pending_join = false;
+  std::uint64_t not_before = 0;
 };
 
 // Something that happened on this node, for `praxis watch`-style streams and
@@ -105,7 +111,11 @@ class Node {
   // it holds our log there up to `seq`, beyond what this node holds.
   void NoteCaughtUp(const Id& group);
   void NoteOwnLogAhead(const Id& group, std::uint64_t seq);
+  // An invite addressed to this member arrived from `from`'s node: kept,
+  // and reported to watchers the first time.
+  void ReceiveInvite(const Announcement& invite, const Id& from);
   Ingestor& ingestor() { return *ingestor_; }
+  InviteBook& invites() { return *invites_; }
   storage::Store& store() { return store_; }
   const NodeOptions& options() const { return opts_; }
   asio::any_io_executor executor() const { return ex_; }
@@ -129,6 +139,7 @@ class Node {
   storage::Store& store_;
   std::unique_ptr<Ingestor> ingestor_;
   crypto::KeyPair key_;
+  std::unique_ptr<InviteBook> invites_;
   NodeOptions opts_;
   std::string listen_;
   StorageLimits limits_;
