@@ -71,55 +71,52 @@ struct StageReport {
 StageReport ComputeStage(const GroupRules& rules, std::vector<StageEvent> events);
 
 // Incremental form: same answer as ComputeStage over the same set, whatever
-// order the events arrive in. Appends in canonical order are cheap; a
-// backdated insert replays.
+// order the events arrive in, without replaying. An event's standing (member
+// or not at its own position) depends only on its author's joins and leaves,
+// so an insert touches its own counters and, for a join or leave, only its
+// author's events up to that author's next join or leave; thresholds are
+// order statistics over each author's first counted position (see the
+// definition file for the argument). Insert is O(log n) for every event but a
+// backdated join or leave; Report is O(1) but for a threshold's rank walk
+// after the set of first positions moved below it.
+//
+// REQUIRES of callers: an id names one announcement, so every copy of an id
+// carries the same author and created (true of validated announcements).
 class StageEngine {
  public:
   explicit StageEngine(GroupRules rules);
+  ~StageEngine();
+  StageEngine(StageEngine&&) noexcept;
+  StageEngine& operator=(StageEngine&&) noexcept;
+
   // Adds one event; a duplicate id is ignored. Events not bearing on the group
   // are ignored. Returns true when the reported stage changed.
   bool Add(const StageEvent& e);
-  // Adds one event without computing the report (the ingest path): O(log n)
-  // even when it is backdated; the replay that a backdated event needs waits
-  // for the next Report(). Returns true when the event was taken.
+  // Adds one event without computing the report (the ingest path). Returns
+  // true when the event was taken.
   bool Insert(const StageEvent& e);
   // Drops the author's events in log `log_group` from seq `from_seq` on (a fork
-  // freezes the log: later announcements count for nothing).
+  // freezes the log: later announcements count for nothing). Costs the
+  // author's events in the engine.
   void FreezeLog(const Id& author, const Id& log_group, std::uint64_t from_seq);
-  // Replays first if a backdated event or a fork arrived since the last call.
   const StageReport& Report() const;
   const GroupRules& Rules() const { return rules_; }
-  // Who has republished whom: (republisher, original author) for counted republishes.
+  // Who has republished whom: (republisher, original author) for counted
+  // republishes, sorted.
   std::vector<std::pair<Id, Id>> Edges() const;
 
  private:
-  // Counters over a canonical prefix of the events (defined in
-  // stage_engine.cc, where ComputeStage runs the very same code). Held through
-  // a unique_ptr with an out-of-line deleter so the header needs no detail of
-  // it; this makes the engine movable but not copyable.
-  struct Tally;
-  struct TallyDeleter {
-    void operator()(Tally* t) const;
-  };
-
-  // Rebuilds tally_ and report_ from events_.
-  void Replay() const;
-  struct CanonicalOrder {
-    bool operator()(const StageEvent& a, const StageEvent& b) const;
-  };
+  // Everything derived from the events (defined in stage_engine.cc).
+  struct State;
 
   GroupRules rules_;
-  // Derived from events_, recomputed lazily (hence mutable).
-  mutable StageReport report_;
-  mutable bool dirty_ = false;
-  // The events that count: bearing on the group, distinct, not frozen, in
-  // canonical (created, id) order. tally_ has applied all of them.
-  std::set<StageEvent, CanonicalOrder> events_;
-  std::unordered_set<Id, IdHash> ids_;  // ids in events_, for dedup
   // (author, log group) -> first frozen seq. Kept so that events of a frozen
   // log arriving after the fork proof are refused too.
   std::map<std::pair<Id, Id>, std::uint64_t> frozen_;
-  mutable std::unique_ptr<Tally, TallyDeleter> tally_;
+  std::unique_ptr<State> state_;
+  // Filled from state_ when asked (hence mutable).
+  mutable StageReport report_;
+  mutable bool report_stale_ = true;
 };
 
 }  // namespace praxis::node
