@@ -110,9 +110,11 @@ void Transfer::OnHaveReply(LinkId link, const wire::HaveReply& r, Millis now) {
   FetchState& f = it->second;
   f.asked[link] = now;
   if (!r.held()) {
-    if (r.refused())
+    if (r.refused()) {
       spdlog::debug("peer {} holds {} but does not serve it here", MemberName(link),
                     root->Short());
+      if (!f.refused_at) f.refused_at = now;
+    }
     return;
   }
   if (f.holders.emplace(link, Holder{opts_.window_start, 0}).second) {
@@ -642,6 +644,19 @@ void Transfer::Tick(Millis now) {
       } else {
         ++it;
       }
+    }
+    if (f.holders.empty() && f.refused_at && now >= f.refused_at + opts_.requery_every &&
+        opts_.likely_holders && opts_.likely_holders(root).empty()) {
+      // Gated content of a group we hold nothing of (invite-only, say):
+      // waiting the full minute for a holder that would serve us helps
+      // nobody, but another linked peer gets one requery round to answer
+      // first. A root shared in a group we are in is waited for: a refusal
+      // then usually means our join has not reached that peer yet.
+      give_up.emplace_back(root, Status::FailedPrecondition(
+                                     "peers hold " + root.Short() +
+                                     " but do not serve it to you: it belongs to a group you are "
+                                     "not a member of (join it, or ask for an invite)"));
+      continue;
     }
     if (f.holders.empty() && now >= f.last_holder + opts_.locate_timeout) {
       give_up.emplace_back(root, Status::NotFound("no peer holding " + root.Short() +

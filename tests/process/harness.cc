@@ -245,6 +245,13 @@ CmdResult Running::Wait(Clock::duration deadline) {
   return r;
 }
 
+std::string Running::StdoutSoFar() const { return out_fd_ >= 0 ? ReadAllFd(out_fd_) : ""; }
+
+CmdResult Running::Interrupt() {
+  if (pid_ > 0) ::kill(pid_, SIGINT);
+  return Wait();
+}
+
 Running Spawn(std::vector<std::string> argv, CmdOptions opts) {
   Running r;
   r.argv_ = argv;

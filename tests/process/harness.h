@@ -82,6 +82,10 @@ class Running {
 
   // Waits (until `deadline`, then SIGKILL) and collects the output.
   CmdResult Wait(std::chrono::steady_clock::duration deadline = kLiveness);
+  // What it wrote to stdout so far (for commands that run until stopped).
+  std::string StdoutSoFar() const;
+  // Ctrl-C (SIGINT), then Wait().
+  CmdResult Interrupt();
 
  private:
   friend Running Spawn(std::vector<std::string> argv, CmdOptions opts);

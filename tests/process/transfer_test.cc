@@ -182,21 +182,27 @@ TEST_F(Transfers, TwoFetchersShareOneHoldersUplinkFairly) {
                   "--json"});
   };
   Running g1 = get(f1), g2 = get(f2);
-  // Sample the holder's bytes out to each while both fetch: once a third of
-  // what both need has gone, each has had 40-60% of it.
+  // Sample the holder's bytes out to each while both fetch. The two `get`s
+  // start a moment apart, so the window opens once both are under way; once
+  // half a file has gone out in it, each has had 40-60% of it.
   std::uint64_t b1 = 0, b2 = 0, base1 = 0, base2 = 0;
-  bool first = true;
-  ASSERT_TRUE(Eventually([&] {
+  auto sample = [&] {
     for (const auto& p : origin_.JsonOf({"peers"})) {
       if (p["member"] == m1) b1 = p["bytes_out"];
       if (p["member"] == m2) b2 = p["bytes_out"];
     }
-    if (first) {  // gossip sent before the fetches is not part of it
-      base1 = b1;
-      base2 = b2;
-      first = false;
-    }
-    return (b1 - base1) + (b2 - base2) >= 2 * content_.size() / 3;
+  };
+  sample();  // gossip sent before the fetches is not part of it
+  const std::uint64_t start1 = b1, start2 = b2;
+  ASSERT_TRUE(Eventually([&] {
+    sample();
+    return b1 - start1 >= 2 * kChunk && b2 - start2 >= 2 * kChunk;
+  }));
+  base1 = b1;
+  base2 = b2;
+  ASSERT_TRUE(Eventually([&] {
+    sample();
+    return (b1 - base1) + (b2 - base2) >= content_.size() / 2;
   }));
   const double share = static_cast<double>(b1 - base1) /
                        static_cast<double>((b1 - base1) + (b2 - base2));

@@ -150,6 +150,7 @@ class Transfer : public LinkProtocol {
     FetchProgress progress;
     bool beyond_size_limit = false;
     Millis last_holder = 0;                // when a holder was last known
+    Millis refused_at = 0;                 // a peer first said it holds it but will not serve us
     Millis dialed_at = 0;                  // likely holders were last dialled
     std::map<LinkId, Holder> holders;
     std::map<LinkId, Millis> asked;        // HaveQuery sent (or answered no) at
