@@ -120,7 +120,8 @@ Status RunJoin(const GlobalOptions& globals, const std::string& group) {
   if (globals.json) {
     PrintJson(std::cout, {{"announcement", HexId(a.announcement())},
                           {"group", a.group().empty() ? Json(nullptr) : Json(HexId(a.group()))},
-                          {"pending", a.pending()}});
+                          {"pending", a.pending()},
+                          {"publish_on_practice", a.publish_on_practice()}});
     return Status::OK();
   }
   if (a.pending()) {
@@ -130,7 +131,11 @@ Status RunJoin(const GlobalOptions& globals, const std::string& group) {
     return Status::OK();
   }
   std::cout << "joined group " << ForTerminal(group) << " (announcement "
-            << ShortId(a.announcement()) << ")\n";
+            << ShortId(a.announcement()) << ")\n"
+            << (a.publish_on_practice()
+                    ? "its catalogue will be published to the whole network once it becomes a "
+                      "practice circle\n"
+                    : "its catalogue stays with its members, even as a practice circle\n");
   return Status::OK();
 }
 

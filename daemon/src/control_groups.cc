@@ -152,7 +152,10 @@ awaitable<Result<control::Response>> Join(Context c, const control::GroupRef& re
   if (g && !g->genesis.invite_only()) {
     OwnWrite w{.kind = wire::KIND_JOIN, .group = *gid, .body = SerializeBody(j)};
     Result<control::Response> r = co_await PublishReply(node, w);
-    if (r) r->mutable_announcement()->set_group(gid->Str());
+    if (r) {
+      r->mutable_announcement()->set_group(gid->Str());
+      r->mutable_announcement()->set_publish_on_practice(g->genesis.publish_on_practice());
+    }
     co_return r;
   }
   if (g) {
