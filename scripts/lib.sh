@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev libexpected-dev
   golang-github-flynn-noise-dev  # ships the published Noise test vectors (tests/unit/noise_test.cc)
   iproute2  # `ip netns` for the LAN beacon test (tests/netns/); absent from minimal images
+  python3-yaml systemd  # tests/deploy: parse deploy/*.yaml; systemd-analyze verify on installed units
 )
 
 as_root() {
