@@ -12,6 +12,7 @@ PACKAGES=(
   libasio-dev libprotobuf-dev protobuf-compiler libsodium-dev librocksdb-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libexpected-dev
+  libcivetweb-dev libsystemd-dev  # HTTP endpoints (metrics, health); sd_notify readiness
   golang-github-flynn-noise-dev  # ships the published Noise test vectors (tests/unit/noise_test.cc)
   iproute2  # `ip netns` for the LAN beacon test (tests/netns/); absent from minimal images
   python3-yaml systemd  # tests/deploy: parse deploy/*.yaml; systemd-analyze verify on installed units

@@ -12,18 +12,27 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <sys/statvfs.h>
+#include <systemd/sd-daemon.h>
 
 #include <cerrno>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <iterator>
 
 #include "praxis/crypto/sealed_key.h"
 #include "praxis/node/control_server.h"
 #include "praxis/net/lan_beacon.h"
 #include "praxis/node/data_dir.h"
+#include "praxis/node/holdings_digest.h"
+#include "praxis/node/http_server.h"
 #include "praxis/node/keeper.h"
+#include "praxis/node/logging.h"
+#include "praxis/node/metrics.h"
 #include "praxis/node/node.h"
 #include "praxis/node/peer_manager.h"
 
@@ -42,6 +51,17 @@ Result<std::uint64_t> FreeBytes(const std::string& dir) {
     return Err(Status::IOError("cannot read the free space of " + dir + ": " + std::strerror(errno)));
   return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
+
+Result<std::uint64_t> TotalBytes(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0)
+    return Err(Status::IOError("cannot read the size of " + dir + ": " + std::strerror(errno)));
+  return static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
+}
+
+// Stopping may not take longer than this: past it, the node exits anyway
+// (acknowledged writes are durable whatever happens next).
+constexpr auto kStopDeadline = std::chrono::seconds(9);
 
 using asio::ip::tcp;
 
@@ -73,7 +93,11 @@ std::string Format(const tcp::endpoint& ep) {
 
 Status RunDaemon(const DaemonOptions& opts) {
   crypto::InitCrypto();
-  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+  LogOptions log_opts{.level = opts.log_level, .format = opts.log_format, .file = opts.log_file};
+  PRAXIS_RETURN_IF_ERROR(SetupLogging(log_opts));
+  if (opts.role != "member" && opts.role != "seed")
+    return Status::InvalidArgument("unknown role '" + opts.role + "': member or seed");
+  const bool seed = opts.role == "seed";
   const std::string dir = opts.data_dir.empty() ? DefaultDataDir() : opts.data_dir;
 
   auto lock = DataDirLock::Acquire(dir);
@@ -129,6 +153,13 @@ Status RunDaemon(const DaemonOptions& opts) {
                            .free_bytes = [dir = node.store().path()] { return FreeBytes(dir); }});
   PeerManagerOptions pm_opts;
   pm_opts.gossip.advertise = opts.advertise;
+  if (seed) {
+    // Seeds are where newcomers and members behind NAT arrive: many more
+    // inbound slots, and peer exchange served to all of them.
+    pm_opts.gossip.seed = true;
+    pm_opts.gossip.max_active = 256;
+    pm_opts.gossip.active_target = 8;
+  }
   pm_opts.transfer.max_upload_rate = opts.max_upload_rate;
   pm_opts.transfer.max_download_rate = opts.max_download_rate;
   pm_opts.transfer.max_resource_size = opts.max_resource_size;
@@ -165,25 +196,111 @@ Status RunDaemon(const DaemonOptions& opts) {
   Keeper keeper(node, peers);
   keeper.Start();
 
-  spdlog::info("praxisd {} member {}", PRAXIS_VERSION, node.member().Hex());
+  // Ready: listening (when asked to), and caught up with a peer once (or no
+  // seeds to catch up from).
+  auto ready = [&]() -> std::optional<std::string> {
+    if (!opts.listen.empty() && node.listen_address().empty()) return "not listening";
+    if (!opts.seeds.empty() && !peers.gossip().last_in_sync())
+      return peers.peer_count() ? "first catch-up not done" : "no seed reached yet";
+    return std::nullopt;
+  };
+  HoldingsDigest digest(node);
+  MetricsSources sources{.node = node,
+                         .peers = peers,
+                         .digest = digest,
+                         .disk_free = [path = node.store().path()] { return FreeBytes(path); },
+                         .disk_total = [path = node.store().path()] { return TotalBytes(path); },
+                         .ready = [&] { return !ready(); },
+                         .quota = opts.quota,
+                         .extra_counters = nullptr};
+  // Runs on the node's thread.
+  auto serve = [&](const HttpRequest& req) -> HttpResponse {
+    if (req.method != "GET" && req.method != "HEAD") return {405, "text/plain", "GET only\n"};
+    if (req.path == "/metrics")
+      return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(sources)};
+    if (req.path == "/healthz") return {200, "text/plain", "ok\n"};
+    if (req.path == "/readyz") {
+      auto why = ready();
+      return why ? HttpResponse{503, "text/plain", "not ready: " + *why + "\n"}
+                 : HttpResponse{200, "text/plain", "ready\n"};
+    }
+    return {404, "text/plain", "not found: /metrics, /healthz, /readyz\n"};
+  };
+  std::unique_ptr<HttpServer> http;
+  if (!opts.metrics.empty()) {
+    auto started = HttpServer::Start(opts.metrics, [&io, &serve](const HttpRequest& req) {
+      // Hand the work to the node's thread; a node too busy to answer in
+      // 2 s is reported as such rather than blocking the scraper.
+      auto done = std::make_shared<std::promise<HttpResponse>>();
+      auto answer = done->get_future();
+      asio::post(io, [done, req, &serve] { done->set_value(serve(req)); });
+      if (answer.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+        return HttpResponse{503, "text/plain", "node busy\n"};
+      return answer.get();
+    });
+    if (!started) return started.error();
+    http = std::move(*started);
+  }
+
+  spdlog::info("praxisd {} member {} ({})", PRAXIS_VERSION, node.member().Hex(), opts.role);
   spdlog::info("data directory {}", dir);
   spdlog::info("control socket {}", control.path());
   if (!opts.listen.empty()) spdlog::info("listening on {}", node.listen_address());
+  if (http) spdlog::info("metrics on http://{}/metrics", http->bound());
+  sd_notifyf(0, "READY=1\nSTATUS=listening on %s", node.listen_address().c_str());
 
+  asio::steady_timer stop_deadline(io);
+  bool stopping = false;
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const asio::error_code& ec, int sig) {
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
+                                                                    int sig) {
     if (ec) return;
+    if (stopping) {
+      spdlog::warn("signal {} again: exiting at once", sig);
+      spdlog::default_logger()->flush();
+      std::_Exit(1);
+    }
+    stopping = true;
     spdlog::info("signal {}: stopping", sig);
+    sd_notify(0, "STOPPING=1");
+    signals.async_wait(on_signal);  // a second one exits at once
+    http.reset();
     control.Stop();
     keeper.Stop();
     if (lan) lan->Stop();
     peers.Close();
+    stop_deadline.expires_after(kStopDeadline);
+    stop_deadline.async_wait([](const asio::error_code& e) {
+      if (e) return;
+      spdlog::error("still stopping after {} s: exiting (acknowledged writes are durable)",
+                    std::chrono::duration_cast<std::chrono::seconds>(kStopDeadline).count());
+      spdlog::default_logger()->flush();
+      std::_Exit(1);
+    });
     // Acknowledged writes are already durable; wait for those in flight.
-    node.Drain([&] { io.stop(); });
-  });
+    node.Drain([&] {
+      stop_deadline.cancel();
+      io.stop();
+    });
+  };
+  signals.async_wait(on_signal);
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& ec,
+                                                                    int) {
+    if (ec) return;
+    if (opts.reread_log_level)
+      if (auto level = opts.reread_log_level()) log_opts.level = *level;
+    if (Status s = SetupLogging(log_opts); !s.ok())
+      spdlog::error("SIGHUP: {} (logging as before)", s.message());
+    else
+      spdlog::info("SIGHUP: logs reopened, level {}", log_opts.level);
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
   io.run();
   pool.join();
   spdlog::info("stopped");
+  spdlog::default_logger()->flush();
   return Status::OK();
 }
 

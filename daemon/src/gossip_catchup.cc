@@ -65,16 +65,19 @@ void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
   // Anti-entropy: the peer wants ours too, so both sides compare (as on
   // connect) and each streams what the other lacks.
   if (d.answer()) SendDigest(l, false, d.sync());
+  bool all_match = true;
   for (const auto& e : d.groups()) {
     auto group = Id::FromBytes(e.group());
     if (!group) continue;
+    const bool match = e.fingerprint() == index_.Fingerprint(*group);
+    all_match &= match;
     if (d.sync()) {
       // In a busy group the fingerprints differ by what is in flight: the
       // tree brings that; anti-entropy waits for the group to go quiet.
       auto changed = group_changed_.find(*group);
       if (changed != group_changed_.end() && now_ < changed->second + opts_.sync_quiet) continue;
     }
-    if (e.fingerprint() == index_.Fingerprint(*group)) {
+    if (match) {
       if (own_hooks_.caught_up && index_.Find(*group)) own_hooks_.caught_up(*group);
       continue;
     }
@@ -83,6 +86,9 @@ void Gossip::OnDigest(Link& l, const wire::GroupDigest& d) {
   }
   // Groups only we hold need nothing here: our digest names them, so the
   // peer answers with its (empty) heads and we stream from those.
+  // Everything this peer holds, we hold: caught up with it (readiness and
+  // the catch-up lag operators watch).
+  if (all_match) last_in_sync_ = std::max<Millis>(now_, 1);
 }
 
 void Gossip::OnHeads(Link& l, const wire::GroupHeads& h, Millis now) {

@@ -4,12 +4,32 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <map>
 #include <set>
 
 #include "praxis/node/daemon.h"
+#include "praxis/node/data_dir.h"
 
 namespace {
+
+bool spdlog_level_unknown(const std::string& s) {
+  static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                "error", "critical", "off"};
+  return !kLevels.count(s);
+}
+
+// The configuration file's log_level now (for SIGHUP), if it names one.
+std::optional<std::string> ConfigLogLevel(const std::string& path) {
+  try {
+    toml::table t = toml::parse_file(path);
+    if (auto level = t["log_level"].value<std::string>(); level && !spdlog_level_unknown(*level))
+      return *level;
+  } catch (const toml::parse_error&) {
+  }
+  return std::nullopt;
+}
 
 // Fills unset options from a TOML file. Returns false (after printing one
 // line naming file, line and key) on an unknown key or a bad value.
@@ -27,7 +47,8 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
   static const std::set<std::string> kKnown = {
       "data_dir",  "listen",          "log_level",         "seeds",
       "network_key", "lan",           "advertise",         "max_upload_rate",
-      "max_download_rate", "max_resource_size", "quota"};
+      "max_download_rate", "max_resource_size", "quota", "role", "metrics", "log_format",
+      "log_file"};
   static const std::map<std::string, std::uint64_t praxis::node::DaemonOptions::*> kBytes = {
       {"max_upload_rate", &praxis::node::DaemonOptions::max_upload_rate},
       {"max_download_rate", &praxis::node::DaemonOptions::max_download_rate},
@@ -83,6 +104,26 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
     if (key == "log_level") o.log_level = s;
     if (key == "network_key") o.network_key = s;
     if (key == "advertise") o.advertise = s;
+    if (key == "metrics") o.metrics = s;
+    if (key == "log_file") o.log_file = s;
+    if (key == "role" || key == "log_format") {
+      const bool ok = key == "role" ? (s == "member" || s == "seed") : (s == "text" || s == "json");
+      if (!ok) {
+        std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be %s, not '%s'\n", path.c_str(),
+                     v.source().begin.line, key.c_str(),
+                     key == "role" ? "\"member\" or \"seed\"" : "\"text\" or \"json\"",
+                     s.c_str());
+        return false;
+      }
+      (key == "role" ? o.role : o.log_format) = s;
+    }
+    if (key == "log_level" && spdlog_level_unknown(s)) {
+      std::fprintf(stderr,
+                   "praxisd: %s:%u: key 'log_level' must be one of trace, debug, info, warn, "
+                   "error, critical, off, not '%s'\n",
+                   path.c_str(), v.source().begin.line, s.c_str());
+      return false;
+    }
   }
   return true;
 }
@@ -126,6 +167,16 @@ int main(int argc, char** argv) {
                                "Content kept before fetched files nobody here committed to are "
                                "evicted, oldest first (default 5GiB; 0: no quota)")
                     ->transform(CLI::AsSizeValue(false));
+  auto* role = app.add_option("--role", opts.role,
+                              "member (default) or seed: an always-on node others bootstrap "
+                              "from, with many more inbound slots")
+                  ->check(CLI::IsMember({"member", "seed"}));
+  auto* metrics = app.add_option("--metrics", opts.metrics,
+                                 "Serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  auto* lf = app.add_option("--log-format", opts.log_format, "text (default) or json lines")
+                 ->check(CLI::IsMember({"text", "json"}));
+  auto* lfile = app.add_option("--log-file", opts.log_file,
+                               "Log to this file instead of stdout (SIGHUP reopens it)");
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
@@ -136,9 +187,18 @@ int main(int argc, char** argv) {
   for (auto [key, opt] : std::initializer_list<std::pair<const char*, CLI::Option*>>{
            {"data_dir", dd}, {"listen", ls}, {"log_level", ll}, {"seeds", seeds},
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
-           {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota}})
+           {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota},
+           {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile}})
     if (opt->count() > 0) given.insert(key);
+  if (config.empty()) {
+    // A praxis.toml in the data directory is read when no --config names one.
+    const std::string dir =
+        opts.data_dir.empty() ? praxis::node::DefaultDataDir() : opts.data_dir;
+    if (std::filesystem::exists(dir + "/praxis.toml")) config = dir + "/praxis.toml";
+  }
   if (!config.empty() && !ApplyConfig(config, opts, given)) return 1;
+  if (!config.empty() && !given.count("log_level"))
+    opts.reread_log_level = [config] { return ConfigLogLevel(config); };
   try {
     praxis::Status s = praxis::node::RunDaemon(opts);
     if (!s.ok()) {

@@ -1,11 +1,15 @@
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,7 +317,9 @@ void Daemon::Spawn(std::vector<std::string> extra_args) {
   const std::string err = log_prefix_ + ".stderr";
   std::vector<std::string> argv = {PRAXISD_BIN, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = SpawnWith(std::move(argv), -1, &out, -1, &err);
+  CmdOptions opts;
+  opts.env = env_;
+  pid_ = SpawnWith(std::move(argv), -1, &out, -1, &err, -1, opts);
   pidfd_ = pid_ > 0 ? PidFd(pid_) : -1;
 }
 
@@ -557,6 +563,39 @@ bool Eventually(const std::function<bool()>& cond) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return cond();
+}
+
+std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
+                                                   const std::string& path) {
+  const auto colon = host_port.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  if (::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &sa.sin_addr) != 1)
+    return std::nullopt;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  timeval tv{.tv_sec = 10, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + host_port +
+                          "\r\nConnection: close\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string resp;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const auto sp = resp.find(' ');
+  const auto body = resp.find("\r\n\r\n");
+  if (sp == std::string::npos || body == std::string::npos) return std::nullopt;
+  return std::make_pair(std::atoi(resp.c_str() + sp + 1), resp.substr(body + 4));
 }
 
 }  // namespace praxis::process_test

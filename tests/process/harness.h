@@ -150,8 +150,11 @@ class Daemon {
 
   // `praxis --data-dir DIR ARGS...`
   CmdResult Praxis(std::vector<std::string> args, CmdOptions opts = {}) const;
+  // NAME=VALUE pairs set in the environment of later starts (NOTIFY_SOCKET).
+  void set_env(std::vector<std::pair<std::string, std::string>> env) { env_ = std::move(env); }
 
  private:
+  std::vector<std::pair<std::string, std::string>> env_;
   std::string data_dir_;
   std::string log_prefix_;
   pid_t pid_ = -1;
@@ -225,6 +228,10 @@ std::string ReadFile(const std::string& path);  // "" when missing
 bool Exists(const std::string& path);
 unsigned FileMode(const std::string& path);                // st_mode & 07777, or ~0u when missing
 std::vector<std::string> ListDir(const std::string& dir);  // sorted names
+// GET http://HOST:PORT/PATH over loopback: status code and body, or nullopt
+// when nothing answers.
+std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
+                                                   const std::string& path);
 bool IsHexId(const Json& v);                               // a string of 64 lowercase hex digits
 bool IsHexId(const std::string& s);
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +28,20 @@ struct DaemonOptions {
   std::uint64_t quota = std::uint64_t{5} << 30;
   std::string import_identity;  // a sealed export to start from (praxis identity export)
   std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
+  std::string role = "member";  // member | seed: a seed takes more inbound peers
+  std::string metrics;          // HOST:PORT for /metrics, /healthz, /readyz; empty: off
+  std::string log_format = "text";  // text | json (JSON lines)
+  std::string log_file;             // empty: stdout; SIGHUP reopens it
+  // SIGHUP: the log level to use from now on (the configuration file read
+  // again), or nullopt to keep it. Null: keep it.
+  std::function<std::optional<std::string>()> reread_log_level;
 };
 
-// Runs until SIGINT/SIGTERM. Returns a failed Status (one line) when the node
-// cannot start; the caller prints it and exits non-zero.
+// Runs until SIGINT/SIGTERM: stops accepting, finishes writes in flight and
+// returns within 10 s (a second signal exits at once). SIGHUP reopens the log
+// file and rereads the level. Tells systemd READY=1 once listening. Returns
+// a failed Status (one line) when the node cannot start; the caller prints it
+// and exits non-zero.
 Status RunDaemon(const DaemonOptions& opts);
 
 }  // namespace praxis::node

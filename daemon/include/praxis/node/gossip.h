@@ -256,6 +256,8 @@ class Gossip {
   std::size_t passive_count() const { return passive_.size(); }
   std::size_t dialing_count() const { return dialing_.size(); }
   const GossipCounters& counters() const { return counters_; }
+  // When a peer's digest last showed nothing this node lacks (0: never).
+  Millis last_in_sync() const { return last_in_sync_; }
   const LogIndex& log_index() const { return index_; }
   // Largest per-link table sizes (for cap checks in adversarial tests).
   std::size_t max_link_table() const;
@@ -376,6 +378,7 @@ class Gossip {
   Millis next_sync_ = 0;
   std::unordered_map<Id, Millis, IdHash> group_changed_;  // log group -> last new announcement
   Millis now_ = 0;                                        // time of the event being handled
+  Millis last_in_sync_ = 0;
 
   // Set while an IngestBatch for a link runs, so the accepted hook knows
   // where the announcement came from.

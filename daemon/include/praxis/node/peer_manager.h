@@ -77,6 +77,8 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   // Bytes queued on every link: a publisher waits while this is high, so an
   // overloaded node slows its publishers instead of dropping links.
   std::size_t TotalBacklog() const;
+  // The engine's clock: monotonic milliseconds (Gossip's Millis).
+  Millis NowMono() const { return Now(); }
 
   // net::SessionHost
   void OnPeerUp(const std::shared_ptr<net::Session>& s) override;

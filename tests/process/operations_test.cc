@@ -1,0 +1,175 @@
+// What an operator relies on, checked on real praxisd processes: the
+// configuration file (errors named by file, line and key; flags win), the
+// metrics endpoint (parsed, counters moving, health and readiness), systemd
+// readiness on a NOTIFY_SOCKET the test binds, SIGHUP reopening a renamed log
+// file, and SIGTERM stopping cleanly with everything acknowledged kept.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "harness.h"
+
+namespace praxis::process_test {
+namespace {
+
+// The address the daemon logged for its metrics endpoint.
+std::string MetricsAddress(const TestNode& n) {
+  std::smatch m;
+  const std::string out = const_cast<TestNode&>(n).daemon().Stdout();
+  static const std::regex kLine(R"(metrics on http://([0-9.]+:[0-9]+)/metrics)");
+  return std::regex_search(out, m, kLine) ? m[1].str() : "";
+}
+
+// One sample's value from Prometheus text, or -1 when absent.
+double Sample(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
+TEST(ProcessOperations, ConfigurationErrorsNameTheFileLineAndKeyAndFlagsWin) {
+  TestNode n;
+  const std::string cfg = n.tmp().Sub("praxis.toml");
+  WriteFile(cfg, "listen = \"127.0.0.1:0\"\nrole = \"king\"\n");
+  n.daemon().Spawn({"--config", cfg});
+  ASSERT_EQ(n.daemon().WaitExit(), 1);
+  std::string err = n.daemon().Stderr();
+  EXPECT_NE(err.find(cfg + ":2: key 'role'"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
+  WriteFile(cfg, "# a seed\nquota = 1000\nmetricz = \"127.0.0.1:0\"\n");
+  n.daemon().Spawn({"--config", cfg});
+  ASSERT_EQ(n.daemon().WaitExit(), 1);
+  err = n.daemon().Stderr();
+  EXPECT_NE(err.find(cfg + ":3: unknown key 'metricz'"), std::string::npos) << err;
+
+  WriteFile(cfg, "log_level = \"loud\"\n");
+  n.daemon().Spawn({"--config", cfg});
+  ASSERT_EQ(n.daemon().WaitExit(), 1);
+  EXPECT_NE(n.daemon().Stderr().find(cfg + ":1: key 'log_level'"), std::string::npos)
+      << n.daemon().Stderr();
+
+  // A good file, with a flag overriding one of its keys.
+  WriteFile(cfg, "role = \"seed\"\nmetrics = \"127.0.0.1:0\"\nquota = 12345\n");
+  ASSERT_TRUE(n.Start({"--config", cfg, "--quota", "777"}));
+  const std::string metrics = MetricsAddress(n);
+  ASSERT_FALSE(metrics.empty()) << n.daemon().Stdout();
+  auto scraped = HttpGet(metrics, "/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_EQ(Sample(scraped->second, "praxis_quota_bytes"), 777) << "the flag wins";
+  EXPECT_NE(n.daemon().Stdout().find("(seed)"), std::string::npos) << "role from the file";
+}
+
+TEST(ProcessOperations, MetricsParseCountersMoveAndProbesAnswer) {
+  TestNode a, b;
+  ASSERT_TRUE(a.Start({"--metrics", "127.0.0.1:0"}));
+  const std::string a_listen = a.JsonOf({"status"})["listen"];
+  const std::string m = MetricsAddress(a);
+  ASSERT_FALSE(m.empty()) << a.daemon().Stdout();
+
+  auto health = HttpGet(m, "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->first, 200);
+  auto ready = HttpGet(m, "/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->first, 200) << "no seeds configured: ready once listening; " << ready->second;
+  EXPECT_EQ(HttpGet(m, "/nowhere")->first, 404);
+
+  auto before = HttpGet(m, "/metrics");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->first, 200);
+  // Every line is a comment or NAME{LABELS} VALUE, every name praxis_.
+  static const std::regex kSample(R"(^praxis_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$)");
+  std::istringstream in(before->second);
+  int samples = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    EXPECT_TRUE(std::regex_match(line, kSample)) << line;
+    ++samples;
+  }
+  EXPECT_GE(samples, 20);
+  EXPECT_EQ(Sample(before->second, "praxis_build_info{version=\"0.1.0\"}"), 1);
+  EXPECT_EQ(Sample(before->second, "praxis_announcements_accepted_total"), 0);
+  EXPECT_EQ(Sample(before->second, "praxis_peers{direction=\"inbound\"}"), 0);
+
+  // A peer links and sends what it holds: the counters move.
+  ASSERT_TRUE(b.Start({"--seed", a_listen}));
+  const std::string g = b.CreateGroup("metered");
+  b.ShareText("counted", g);
+  ASSERT_TRUE(Eventually([&] {
+    auto now = HttpGet(m, "/metrics");
+    return now && Sample(now->second, "praxis_announcements_accepted_total") == 2 &&
+           Sample(now->second, "praxis_peers{direction=\"inbound\"}") == 1 &&
+           Sample(now->second, "praxis_announcements_received_total{outcome=\"accepted\"}") == 2 &&
+           Sample(now->second, "praxis_groups{stage=\"network\"}") == 1 &&
+           Sample(now->second, "praxis_catchup_lag_seconds") >= 0;
+  })) << HttpGet(m, "/metrics")->second;
+}
+
+TEST(ProcessOperations, ReadinessIsToldToSystemdOnTheNotifySocketAfterListening) {
+  TestNode n;
+  const std::string path = n.tmp().Sub("notify.sock");
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof sa.sun_path);
+  std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  timeval tv{.tv_sec = 30, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  n.daemon().set_env({{"NOTIFY_SOCKET", path}});
+  n.daemon().Spawn();
+  char buf[4096];
+  const ssize_t got = ::recv(fd, buf, sizeof buf, 0);
+  ::close(fd);
+  ASSERT_GT(got, 0) << "no datagram on NOTIFY_SOCKET";
+  const std::string msg(buf, static_cast<std::size_t>(got));
+  EXPECT_NE(msg.find("READY=1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("listening on 127.0.0.1:"), std::string::npos) << msg;
+  // Ready means it answers: the control socket is up by then.
+  EXPECT_TRUE(n.Praxis({"status"}).ok());
+}
+
+TEST(ProcessOperations, SighupReopensARenamedLogFile) {
+  TestNode n;
+  const std::string log = n.tmp().Sub("praxisd.log");
+  ASSERT_TRUE(n.Start({"--log-file", log, "--log-format", "json"}));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(log).find("listening on") != std::string::npos; }));
+  const std::string rotated = log + ".1";
+  ASSERT_EQ(std::rename(log.c_str(), rotated.c_str()), 0);
+  ASSERT_EQ(::kill(n.daemon().pid(), SIGHUP), 0);
+  ASSERT_TRUE(Eventually([&] { return ReadFile(log).find("logs reopened") != std::string::npos; }))
+      << "after SIGHUP, the log goes to a new file at the old name";
+  EXPECT_EQ(ReadFile(rotated).find("logs reopened"), std::string::npos);
+  // JSON lines, one object each.
+  std::istringstream in(ReadFile(rotated));
+  for (std::string line; std::getline(in, line);) {
+    const Json j = Json::parse(line);
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("msg")) << line;
+  }
+  EXPECT_TRUE(n.Praxis({"status"}).ok()) << "still serving after SIGHUP";
+}
+
+TEST(ProcessOperations, SigtermStopsCleanlyAndEverythingAcknowledgedIsThereAfter) {
+  TestNode n;
+  ASSERT_TRUE(n.Start());
+  const std::string g = n.CreateGroup("kept");
+  for (int i = 0; i < 20; ++i) n.ShareText("note " + std::to_string(i), g);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(n.Stop()) << "SIGTERM: exit 0";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  ASSERT_TRUE(n.Start());
+  EXPECT_EQ(n.JsonOf({"ls"}).size(), 20u);
+  EXPECT_EQ(n.JsonOf({"status"})["announcements"], 21);
+}
+
+}  // namespace
+}  // namespace praxis::process_test
