@@ -88,6 +88,7 @@ int RunCli(int argc, char** argv) {
   AddDiscoverCommand(app, globals, &action);
   AddWatchCommand(app, globals, &action);
   AddNewsCommand(app, globals, &action);
+  AddBackupCommand(app, globals, &action);
   AddIdentityCommand(app, globals, &action);
 
   try {

@@ -27,5 +27,6 @@ void AddInvitesCommand(CLI::App& app, const GlobalOptions& globals, Action* acti
 void AddDiscoverCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddWatchCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddNewsCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddBackupCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 
 }  // namespace praxis::cli

@@ -49,8 +49,10 @@ Result<control::Response> Groups(Context c);
 Result<control::Response> Invites(Context c);
 Result<control::Response> Discover(Context c, const control::DiscoverRequest& req);
 Result<control::Response> GroupStage(Context c, const control::StageRequest& req);
-// control_news.cc
+// control_stage.cc
 Result<control::Response> News(Context c, const control::NewsRequest& req);
+// control_backup.cc
+asio::awaitable<Result<control::Response>> Backup(Context c, const control::BackupRequest& req);
 
 }  // namespace control_internal
 }  // namespace praxis::node

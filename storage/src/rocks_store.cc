@@ -5,11 +5,13 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "praxis/storage/store.h"
@@ -128,6 +130,16 @@ class RocksStore final : public Store {
     o.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
     o.blob_garbage_collection_age_cutoff = 1.0;  // every blob file: live blobs move, the rest go
     return FromRocks(db_->CompactRange(o, handle(c), nullptr, nullptr));
+  }
+
+  Status Checkpoint(const std::string& dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    PRAXIS_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_, &raw)));
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    // log_size_for_flush 0: memtables are flushed first, so chunks written
+    // without the WAL are in the copy too. SST files are hard-linked when the
+    // copy is on the same filesystem.
+    return FromRocks(cp->CreateCheckpoint(dir, /*log_size_for_flush=*/0));
   }
 
  private:

@@ -11,7 +11,12 @@
 #include <chrono>
 #include <regex>
 #include <sstream>
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "harness.h"
 
@@ -169,6 +174,54 @@ TEST(ProcessOperations, SigtermStopsCleanlyAndEverythingAcknowledgedIsThereAfter
   ASSERT_TRUE(n.Start());
   EXPECT_EQ(n.JsonOf({"ls"}).size(), 20u);
   EXPECT_EQ(n.JsonOf({"status"})["announcements"], 21);
+}
+
+TEST(ProcessOperations, ABackupTakenDuringIngestOpensWithEverythingAcknowledgedBeforeIt) {
+  TestNode n;
+  ASSERT_TRUE(n.Start());
+  const std::string member = n.Member();
+  const std::string g = n.CreateGroup("backed up");
+  // Shares keep arriving while the backup is taken.
+  std::vector<std::string> acknowledged;
+  std::mutex mu;
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 200 && !stop; ++i) {
+      const Json s = n.ShareText("note " + std::to_string(i), g);
+      if (!s.is_object()) return;
+      std::lock_guard<std::mutex> lock(mu);
+      acknowledged.push_back(s["announcement"]);
+    }
+  });
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acknowledged.size() >= 10;
+  }));
+  std::vector<std::string> before;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    before = acknowledged;
+  }
+  const std::string dir = n.tmp().Sub("backup");
+  const Json b = n.JsonOf({"backup", dir});
+  stop = true;
+  writer.join();
+  EXPECT_EQ(b["dir"], dir);
+  EXPECT_GT(b["bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_TRUE(FailedWithOneLine(n.Praxis({"backup", dir}))) << "never over an existing directory";
+
+  // The copy opens as a data directory of its own: same identity, and every
+  // share acknowledged before the backup began.
+  Daemon restored(dir, n.tmp().Sub("restored"));
+  ASSERT_TRUE(restored.Start());
+  const Json status = restored.Praxis({"status", "--json"}).JsonOut();
+  EXPECT_EQ(status["member"], member);
+  EXPECT_GE(status["announcements"].get<std::uint64_t>(), before.size() + 1);
+  EXPECT_GE(status["announcements"].get<std::uint64_t>(), b["announcements"].get<std::uint64_t>());
+  std::set<std::string> held;
+  for (const auto& e : restored.Praxis({"ls", "--json"}).JsonOut()) held.insert(e["announcement"]);
+  for (const std::string& id : before) EXPECT_TRUE(held.count(id)) << id;
+  ASSERT_TRUE(restored.Stop());
 }
 
 }  // namespace

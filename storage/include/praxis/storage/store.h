@@ -114,6 +114,12 @@ class Store {
   // with forced blob garbage collection), instead of whenever the engine
   // gets to it. Stores that free space at once need do nothing.
   virtual Status Reclaim(Column) { return Status::OK(); }
+  // Writes a consistent copy of the whole store, as of now, into `dir` (which
+  // must not exist), while the store stays open for reads and writes: an
+  // online backup that opens like the original.
+  virtual Status Checkpoint(const std::string& dir) {
+    return Status::FailedPrecondition("this store cannot take a checkpoint of " + dir);
+  }
 };
 
 // Opens (creating if allowed) the RocksDB store at opts.path. Fails with a
