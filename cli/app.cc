@@ -89,6 +89,7 @@ int RunCli(int argc, char** argv) {
   AddWatchCommand(app, globals, &action);
   AddNewsCommand(app, globals, &action);
   AddBackupCommand(app, globals, &action);
+  AddDenyCommand(app, globals, &action);
   AddIdentityCommand(app, globals, &action);
 
   try {

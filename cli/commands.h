@@ -28,5 +28,6 @@ void AddDiscoverCommand(CLI::App& app, const GlobalOptions& globals, Action* act
 void AddWatchCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddNewsCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 void AddBackupCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
+void AddDenyCommand(CLI::App& app, const GlobalOptions& globals, Action* action);
 
 }  // namespace praxis::cli

@@ -51,6 +51,8 @@ Result<control::Response> Discover(Context c, const control::DiscoverRequest& re
 Result<control::Response> GroupStage(Context c, const control::StageRequest& req);
 // control_stage.cc
 Result<control::Response> News(Context c, const control::NewsRequest& req);
+// control_deny.cc
+Result<control::Response> Deny(Context c, const control::DenyRequest& req);
 // control_backup.cc
 asio::awaitable<Result<control::Response>> Backup(Context c, const control::BackupRequest& req);
 

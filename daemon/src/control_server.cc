@@ -181,6 +181,9 @@ class Session : public std::enable_shared_from_this<Session> {
       case R::kNews:
         r = control_internal::News(ctx(), req.news());
         break;
+      case R::kDeny:
+        r = control_internal::Deny(ctx(), req.deny());
+        break;
       case R::kBackup:
         r = co_await control_internal::Backup(ctx(), req.backup());
         break;

@@ -212,7 +212,12 @@ Status RunDaemon(const DaemonOptions& opts) {
                          .disk_total = [path = node.store().path()] { return TotalBytes(path); },
                          .ready = [&] { return !ready(); },
                          .quota = opts.quota,
-                         .extra_counters = nullptr};
+                         .extra_counters = [&node] {
+                           return std::vector<std::pair<std::string, std::uint64_t>>{
+                               {"praxis_denied_announcements_total",
+                                node.deny().refused_announcements()},
+                               {"praxis_denied_requests_total", node.deny().refused_requests()}};
+                         }};
   // Runs on the node's thread.
   auto serve = [&](const HttpRequest& req) -> HttpResponse {
     if (req.method != "GET" && req.method != "HEAD") return {405, "text/plain", "GET only\n"};

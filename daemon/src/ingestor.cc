@@ -227,6 +227,8 @@ IngestOutcome Ingestor::ApplyChecked(const Announcement& a, const Announcement* 
     if (!held) return Outcome(K::kDeferred, a.id, "store read failed: " + held.error().message());
     if (*held) return Outcome(K::kDuplicate, a.id);
   }
+  if (refuse_ && (refuse_(a) || (original && refuse_(*original))))
+    return Outcome(K::kOutOfScope, a.id, "refused by this node's deny list");
   if (a.created > opts_.now_ms() + opts_.max_future_ms)
     return Outcome(K::kDeferred, a.id, "dated more than 15 minutes ahead of this node's clock");
 

@@ -17,6 +17,10 @@ Node::Node(asio::any_io_executor ex, asio::thread_pool& pool, storage::Store& st
       key_(std::move(key)),
       opts_(std::move(opts)) {
   invites_ = InviteBook::Open(store_, *ingestor_, member());
+  deny_ = std::make_unique<DenyList>(store_);
+  if (!deny_->load_status().ok())
+    spdlog::warn("cannot read the deny list: {}", deny_->load_status().message());
+  ingestor_->set_refuse([this](const Announcement& a) { return deny_->Refuses(a); });
   auto imported = store_.Get(storage::Column::kMeta, kImportedKey);
   imported_ = imported && imported->has_value();
   if (!opts_.now_ms) {

@@ -27,7 +27,8 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
   pm->transfer_ = std::make_unique<Transfer>(
       node.store(), *pm, *pm->gossip_,
       [&node](const Id& member, const Id& root) {
-        return MayFetch(node.ingestor(), node.store(), member, root);
+        return !node.deny().RefusesRoot(root) &&
+               MayFetch(node.ingestor(), node.store(), member, root);
       },
       pm->opts_.transfer);
   pm->gossip_->set_extension(pm->transfer_.get(), pm->Now());
@@ -62,6 +63,8 @@ PeerManager::~PeerManager() {
 }
 
 Status PeerManager::Fetch(const Id& root, bool beyond_size_limit) {
+  if (node_.deny().RefusesRoot(root))
+    return Status::FailedPrecondition(root.Short() + " is on this node's deny list");
   Status s = transfer_->Fetch(root, Now(), beyond_size_limit);
   Arm();
   return s;

@@ -224,5 +224,31 @@ TEST(ProcessOperations, ABackupTakenDuringIngestOpensWithEverythingAcknowledgedB
   ASSERT_TRUE(restored.Stop());
 }
 
+TEST(ProcessOperations, DenyListsWhatItRefusesPersistsAndLiftsWithOneLineErrors) {
+  TestNode n;
+  ASSERT_TRUE(n.Start());
+  const std::string g = n.CreateGroup("noisy");
+  const Json share = n.ShareText("to be denied", g);
+  const std::string root = share["root"];
+
+  EXPECT_TRUE(n.JsonOf({"deny"})["denied"].empty());
+  const Json by_name = n.JsonOf({"deny", "noisy"});
+  EXPECT_NE(by_name["done"].get<std::string>().find("denied: group " + g), std::string::npos)
+      << by_name;
+  const Json by_root = n.JsonOf({"deny", root, "--root"});
+  EXPECT_EQ(by_root["denied"].size(), 2u) << by_root;
+  EXPECT_TRUE(FailedWithOneLine(n.Praxis({"deny", "zzzz"})));
+  EXPECT_TRUE(FailedWithOneLine(n.Praxis({"deny", "--remove"})));
+  EXPECT_TRUE(FailedWithOneLine(n.Praxis({"share", "--text", "more", "--group", g})))
+      << "the node refuses to hold what it denies, its own member's too";
+
+  ASSERT_TRUE(n.Stop());
+  ASSERT_TRUE(n.Start());
+  EXPECT_EQ(n.JsonOf({"deny"})["denied"].size(), 2u) << "persisted";
+  n.JsonOf({"deny", g, "--group", "--remove"});
+  EXPECT_EQ(n.JsonOf({"deny"})["denied"].size(), 1u);
+  EXPECT_TRUE(n.Praxis({"share", "--text", "more", "--group", g}).ok());
+}
+
 }  // namespace
 }  // namespace praxis::process_test

@@ -143,6 +143,10 @@ class Ingestor {
   }
   void RemoveAcceptedListener(std::size_t id) { accepted_listeners_.erase(id); }
 
+  // Announcements this node refuses to hold whatever their validity (the
+  // operator's deny list): judged out of scope, never stored.
+  void set_refuse(std::function<bool(const Announcement&)> fn) { refuse_ = std::move(fn); }
+
   std::size_t pending() const { return pending_count_; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
 
@@ -183,6 +187,7 @@ class Ingestor {
   std::uint64_t accepted_total_ = 0;
   std::uint64_t last_dropped_bytes_ = 0;
   std::map<std::size_t, AcceptedFn> accepted_listeners_;
+  std::function<bool(const Announcement&)> refuse_;
   std::size_t next_listener_ = 1;
 };
 

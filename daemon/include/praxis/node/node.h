@@ -20,6 +20,7 @@
 #include "praxis/crypto/crypto.h"
 #include "praxis/node/announcement.h"
 #include "praxis/node/ingestor.h"
+#include "praxis/node/deny_list.h"
 #include "praxis/node/invite_book.h"
 #include "praxis/storage/store.h"
 
@@ -116,6 +117,7 @@ class Node {
   void ReceiveInvite(const Announcement& invite, const Id& from);
   Ingestor& ingestor() { return *ingestor_; }
   InviteBook& invites() { return *invites_; }
+  DenyList& deny() { return *deny_; }
   storage::Store& store() { return store_; }
   const NodeOptions& options() const { return opts_; }
   asio::any_io_executor executor() const { return ex_; }
@@ -140,6 +142,7 @@ class Node {
   std::unique_ptr<Ingestor> ingestor_;
   crypto::KeyPair key_;
   std::unique_ptr<InviteBook> invites_;
+  std::unique_ptr<DenyList> deny_;
   NodeOptions opts_;
   std::string listen_;
   StorageLimits limits_;
