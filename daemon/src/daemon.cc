@@ -194,6 +194,7 @@ Status RunDaemon(const DaemonOptions& opts) {
   ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
   Keeper keeper(node, peers);
+  keeper.set_seed(seed);
   keeper.Start();
 
   // Ready: listening (when asked to), and caught up with a peer once (or no
@@ -212,11 +213,19 @@ Status RunDaemon(const DaemonOptions& opts) {
                          .disk_total = [path = node.store().path()] { return TotalBytes(path); },
                          .ready = [&] { return !ready(); },
                          .quota = opts.quota,
-                         .extra_counters = [&node] {
-                           return std::vector<std::pair<std::string, std::uint64_t>>{
-                               {"praxis_denied_announcements_total",
-                                node.deny().refused_announcements()},
-                               {"praxis_denied_requests_total", node.deny().refused_requests()}};
+                         .extra = [&node, &keeper] {
+                           using X = MetricsSources::Extra;
+                           return std::vector<X>{
+                               X{"praxis_denied_announcements_total", "counter",
+                                 "Announcements refused by the deny list",
+                                 static_cast<double>(node.deny().refused_announcements())},
+                               X{"praxis_denied_requests_total", "counter",
+                                 "Resource requests refused by the deny list",
+                                 static_cast<double>(node.deny().refused_requests())},
+                               X{"praxis_seed_quota_reached", "gauge",
+                                 "1 when a seed leaves practice circles' content out for want "
+                                 "of quota",
+                                 keeper.seed_quota_reached() ? 1.0 : 0.0}};
                          }};
   // Runs on the node's thread.
   auto serve = [&](const HttpRequest& req) -> HttpResponse {

@@ -21,6 +21,8 @@ const char* HeldForName(HeldFor why) {
       return "republish";
     case HeldFor::kFetched:
       return "fetched";
+    case HeldFor::kSeed:
+      return "seed";
   }
   return "fetched";
 }
@@ -40,6 +42,7 @@ void ForEachShareOf(Ingestor& ing, storage::Store& store, const Id& root, bool l
 }
 
 std::string FetchedKey(const Id& root) { return "fetched:" + root.Str(); }
+std::string SeedKeptKey(const Id& root) { return "seed_kept:" + root.Str(); }
 
 std::string HumanBytes(std::uint64_t n) {
   const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -75,6 +78,9 @@ Result<Holding> WhyHeld(Ingestor& ing, storage::Store& store, const Id& self, co
   });
   auto at = store.Get(Column::kMeta, FetchedKey(root));
   if (at && *at && (*at)->size() == 8) h.fetched_at_ms = keys::ReadU64(**at);
+  if (h.why == HeldFor::kFetched)
+    if (auto kept = store.Get(Column::kMeta, SeedKeptKey(root)); kept && *kept)
+      h.why = HeldFor::kSeed;
   return h;
 }
 
@@ -138,6 +144,7 @@ Result<std::uint64_t> DropContent(storage::Store& store, const Id& root) {
   auto freed = StageDrop(store, root, ws);
   if (!freed) return Err(freed.error());
   ws.Delete(Column::kMeta, FetchedKey(root));
+  ws.Delete(Column::kMeta, SeedKeptKey(root));
   PRAXIS_RETURN_IF_ERROR(store.Write(ws, storage::Durability::kSync));
   PRAXIS_RETURN_IF_ERROR(store.Reclaim(Column::kChunks));
   return *freed;

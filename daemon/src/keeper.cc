@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "praxis/node/access.h"
 #include "praxis/node/holdings.h"
+#include "praxis/storage/keys.h"
 #include "praxis/node/resource.h"
 
 namespace praxis::node {
@@ -11,17 +13,28 @@ Keeper::Keeper(Node& node, PeerManager& peers, std::chrono::milliseconds retry_e
     : node_(node),
       peers_(peers),
       retry_every_(retry_every),
-      timer_(node.executor()) {}
+      timer_(node.executor()),
+      kick_(node.executor()) {}
 
 void Keeper::Start() {
   peers_.transfer().set_on_finished([this](const FetchProgress& p) { OnFetched(p); });
+  if (seed_)
+    watch_ = node_.Watch([this](const NodeEvent& e) {
+      // Shares and republishes are what can add to, or raise, a circle.
+      const std::uint32_t k = e.announcement.kind;
+      if (k == wire::KIND_SHARE || k == wire::KIND_REPUBLISH) Kick();
+    });
   FetchCommitments();
+  KeepCircles();
   Arm();
 }
 
 void Keeper::Stop() {
   stopped_ = true;
   timer_.cancel();
+  kick_.cancel();
+  if (watch_) node_.Unwatch(watch_);
+  watch_ = 0;
   peers_.transfer().set_on_finished(nullptr);
 }
 
@@ -31,6 +44,7 @@ void Keeper::Arm() {
   timer_.async_wait([this](const asio::error_code& ec) {
     if (ec || stopped_) return;
     FetchCommitments();
+    KeepCircles();
     ReclaimIfWasteful();
     Arm();
   });
@@ -68,7 +82,72 @@ void Keeper::FetchCommitments() {
   }
 }
 
+void Keeper::Kick() {
+  if (kicked_ || stopped_) return;
+  kicked_ = true;
+  kick_.expires_after(std::chrono::seconds(1));
+  kick_.async_wait([this](const asio::error_code& ec) {
+    kicked_ = false;
+    if (!ec && !stopped_) KeepCircles();
+  });
+}
+
+void Keeper::KeepCircles() {
+  if (!seed_) return;
+  auto held = ListHeld(node_.store());
+  if (!held) return;
+  std::set<Id> have;
+  std::uint64_t total = 0;
+  for (const auto& h : *held) {
+    have.insert(h.root);
+    total += h.size;
+  }
+  const std::uint64_t quota = node_.storage_limits().quota;
+  bool reached = false;
+  std::uint64_t left_out = 0;
+  Ingestor& ing = node_.ingestor();
+  for (const auto& [gid, g] : ing.Groups()) {
+    if (!PublishesToAll(g)) continue;
+    (void)node_.store().Scan(
+        storage::Column::kGroupIndex, gid.Str(), [&](std::string_view k, std::string_view v) {
+          if (v.size() != 4 || storage::keys::ReadU32(v) != wire::KIND_SHARE) return true;
+          const Id id = storage::keys::GroupIndexId(k);
+          auto gone = ing.Retracted(id);
+          if (!gone || *gone) return true;
+          auto a = ing.Find(id);
+          wire::Share s;
+          if (!a || !*a || !ParseBody(**a, s)) return true;
+          const Id root = *Id::FromBytes(s.root());
+          if (have.count(root) || seed_fetching_.count(root)) return true;
+          if (quota && total + s.size() > quota) {
+            reached = true;
+            left_out += s.size();
+            return true;
+          }
+          if (Status st = peers_.Fetch(root); !st.ok()) {
+            spdlog::debug("seed: cannot keep {}: {}", root.Short(), st.message());
+            return true;
+          }
+          seed_fetching_.insert(root);
+          total += s.size();
+          return true;
+        });
+  }
+  if (reached && !quota_reached_)
+    spdlog::warn(
+        "seed quota reached: {} held of a {} quota; {} of practice circles' content is not kept "
+        "here (raise --quota to keep it)",
+        HumanBytes(total), HumanBytes(quota), HumanBytes(left_out));
+  quota_reached_ = reached;
+}
+
 void Keeper::OnFetched(const FetchProgress& p) {
+  if (seed_fetching_.erase(p.root) && p.done) {
+    storage::WriteSet ws;
+    ws.Put(storage::Column::kMeta, SeedKeptKey(p.root), "");
+    if (Status s = node_.store().Write(ws, storage::Durability::kWal); !s.ok())
+      spdlog::warn("seed: cannot mark {} kept: {}", p.root.Short(), s.message());
+  }
   const std::uint64_t quota = node_.storage_limits().quota;
   if (!p.done || !quota) return;
   auto freed = EvictOverQuota(node_.ingestor(), node_.store(), node_.member(), quota);

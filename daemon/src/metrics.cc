@@ -151,10 +151,10 @@ std::string RenderMetrics(const MetricsSources& s) {
            "seeds");
   e.Sample("praxis_holdings_digest", static_cast<double>(s.digest.Value(now_ms)));
 
-  if (s.extra_counters)
-    for (const auto& [name, n] : s.extra_counters()) {
-      e.Family(name, "counter", "See deploy/README.md");
-      e.Sample(name, static_cast<double>(n));
+  if (s.extra)
+    for (const auto& x : s.extra()) {
+      e.Family(x.name, x.type, x.help);
+      e.Sample(x.name, x.value);
     }
   return e.Take();
 }

@@ -219,7 +219,8 @@ TEST(ProcessOperations, ABackupTakenDuringIngestOpensWithEverythingAcknowledgedB
   EXPECT_GE(status["announcements"].get<std::uint64_t>(), before.size() + 1);
   EXPECT_GE(status["announcements"].get<std::uint64_t>(), b["announcements"].get<std::uint64_t>());
   std::set<std::string> held;
-  for (const auto& e : restored.Praxis({"ls", "--json"}).JsonOut()) held.insert(e["announcement"]);
+  const Json ls = restored.Praxis({"ls", "--json"}).JsonOut();
+  for (const auto& e : ls) held.insert(e["announcement"]);
   for (const std::string& id : before) EXPECT_TRUE(held.count(id)) << id;
   ASSERT_TRUE(restored.Stop());
 }
@@ -248,6 +249,49 @@ TEST(ProcessOperations, DenyListsWhatItRefusesPersistsAndLiftsWithOneLineErrors)
   n.JsonOf({"deny", g, "--group", "--remove"});
   EXPECT_EQ(n.JsonOf({"deny"})["denied"].size(), 1u);
   EXPECT_TRUE(n.Praxis({"share", "--text", "more", "--group", g}).ok());
+}
+
+// The rows of `du --json` with this reason: their total bytes.
+std::uint64_t DuBytes(const TestNode& n, const std::string& reason) {
+  std::uint64_t total = 0;
+  const Json du = n.JsonOf({"du"});  // kept: iterating a temporary's member dangles
+  for (const auto& e : du["entries"])
+    if (e["reason"] == reason) total += e["bytes"].get<std::uint64_t>();
+  return total;
+}
+
+TEST(ProcessOperations, ASeedKeepsAPublishingCirclesContentWithinItsQuota) {
+  TestNode a, b, seed, small;
+  ASSERT_TRUE(a.Start());
+  const std::string a_listen = a.JsonOf({"status"})["listen"];
+  ASSERT_TRUE(b.Start({"--seed", a_listen}));
+  const std::string g = a.CreateGroup("open circle", {"--min-republishers", "1"});
+  const std::string path = a.tmp().Sub("paper.bin");
+  const std::string bytes = RandomBytes(600 * 1024, 11);
+  WriteFile(path, bytes);
+  const Json share = a.ShareFile(path, g);
+  ASSERT_TRUE(Eventually([&] { return b.Praxis({"group", "join", g}).ok(); }));
+  ASSERT_TRUE(Eventually([&] { return b.Praxis({"republish", share["announcement"]}).ok(); }));
+  ASSERT_TRUE(Eventually([&] { return a.JsonOf({"stage", g})["stage"] == "practice"; }));
+
+  ASSERT_TRUE(seed.Start({"--role", "seed", "--seed", a_listen}));
+  ASSERT_TRUE(small.Start(
+      {"--role", "seed", "--seed", a_listen, "--quota", "100KiB", "--metrics", "127.0.0.1:0"}));
+  // The seed is no member, but a publishing circle's catalogue is anyone's.
+  ASSERT_TRUE(Eventually([&] { return DuBytes(seed, "seed") == bytes.size(); }))
+      << seed.JsonOf({"du"});
+  const std::string out = seed.tmp().Sub("from-seed.bin");
+  EXPECT_TRUE(seed.Praxis({"get", share["root"], "-o", out}).ok());
+  EXPECT_EQ(ReadFile(out), bytes);
+
+  // A seed without room says so, and keeps nothing it has no room for.
+  const std::string m = MetricsAddress(small);
+  ASSERT_TRUE(Eventually([&] {
+    auto scraped = HttpGet(m, "/metrics");
+    return scraped && Sample(scraped->second, "praxis_seed_quota_reached") == 1;
+  }));
+  EXPECT_EQ(DuBytes(small, "seed"), 0u);
+  EXPECT_NE(small.daemon().Stdout().find("seed quota reached"), std::string::npos);
 }
 
 }  // namespace

@@ -15,8 +15,9 @@
 
 namespace praxis::node {
 
-enum class HeldFor : std::uint8_t { kOwnShare, kRepublish, kFetched };
-const char* HeldForName(HeldFor why);  // "own-share", "republish", "fetched"
+// kSeed: a seed keeps what publishing practice circles share (issue 7).
+enum class HeldFor : std::uint8_t { kOwnShare, kRepublish, kFetched, kSeed };
+const char* HeldForName(HeldFor why);  // "own-share", "republish", "fetched", "seed"
 
 struct Holding {
   Id root;
@@ -34,6 +35,9 @@ void ForEachShareOf(Ingestor& ing, storage::Store& store, const Id& root, bool l
 // kMeta key written with the held marker when a fetch completes: value = the
 // wall-clock time (ms, u64), so eviction knows what is oldest.
 std::string FetchedKey(const Id& root);
+// kMeta key present when a seed fetched `root` to keep a practice circle's
+// catalogue reachable (not evicted by the quota; the seed keeps within it).
+std::string SeedKeptKey(const Id& root);
 
 // "1.5 MiB": sizes in log lines and one-line errors.
 std::string HumanBytes(std::uint64_t n);

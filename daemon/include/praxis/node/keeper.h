@@ -6,12 +6,18 @@
 // to, oldest first. Every `retry_every` it also gives back the space of
 // content dropped by retractions.
 //
+// On a seed it also keeps the catalogue of every practice circle that
+// publishes (anyone may fetch it then): members who can only dial out reach
+// each other's content through seeds. Within the quota: what does not fit is
+// not fetched, said once in the log and shown by praxis_seed_quota_reached.
+//
 // Threading: the node's thread.
 #pragma once
 
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <set>
 
 #include "praxis/node/node.h"
 #include "praxis/node/peer_manager.h"
@@ -28,6 +34,10 @@ class Keeper {
   void Stop();
   // Starts a fetch for every commitment not held and not under way.
   void FetchCommitments();
+  // Seed role: keep publishing practice circles' content within the quota.
+  void set_seed(bool seed) { seed_ = seed; }
+  void KeepCircles();
+  bool seed_quota_reached() const { return quota_reached_; }
   // A fetch ended: keep within the quota.
   void OnFetched(const FetchProgress& p);
   // Gives dropped content's space back when the chunk column holds much
@@ -36,12 +46,20 @@ class Keeper {
 
  private:
   void Arm();
+  // A share or a stage rise in a circle: look again soon (coalesced).
+  void Kick();
 
   Node& node_;
   PeerManager& peers_;
   std::chrono::milliseconds retry_every_;
   asio::steady_timer timer_;
   bool stopped_ = false;
+  bool seed_ = false;
+  bool quota_reached_ = false;
+  std::set<Id> seed_fetching_;  // roots fetched to keep a circle's catalogue
+  asio::steady_timer kick_;
+  bool kicked_ = false;
+  std::size_t watch_ = 0;
 };
 
 }  // namespace praxis::node

@@ -39,8 +39,14 @@ struct MetricsSources {
   std::function<Result<std::uint64_t>()> disk_total;  // bytes
   std::function<bool()> ready;
   std::uint64_t quota = 0;
-  // Counters kept elsewhere (deny list, ingest rate limit), by metric name.
-  std::function<std::vector<std::pair<std::string, std::uint64_t>>()> extra_counters;
+  // Figures kept elsewhere (deny list, seed keeper).
+  struct Extra {
+    std::string name;
+    const char* type;  // "counter" | "gauge"
+    std::string help;
+    double value;
+  };
+  std::function<std::vector<Extra>()> extra;
 };
 
 std::string RenderMetrics(const MetricsSources& s);
