@@ -153,6 +153,7 @@ Status RunDaemon(const DaemonOptions& opts) {
                            .free_bytes = [dir = node.store().path()] { return FreeBytes(dir); }});
   PeerManagerOptions pm_opts;
   pm_opts.gossip.advertise = opts.advertise;
+  pm_opts.gossip.author_rate = opts.author_rate >= 0 ? opts.author_rate : seed ? 100 : 0;
   if (seed) {
     // Seeds are where newcomers and members behind NAT arrive: many more
     // inbound slots, and peer exchange served to all of them.

@@ -59,6 +59,8 @@ Gossip::Gossip(Ingestor& ingestor, storage::Store& store, GossipTransport& trans
       rng_(opts_.rng_seed ? opts_.rng_seed : randombytes_random() * 0x100000001ull) {
   accepted_listener_ = ingestor_.AddAcceptedListener(
       [this](const Announcement& a, const Announcement* original) { Accepted(a, original); });
+  author_buckets_ = AuthorBuckets(
+      opts_.author_rate, opts_.author_burst > 0 ? opts_.author_burst : 10 * opts_.author_rate);
 }
 
 Gossip::~Gossip() { ingestor_.RemoveAcceptedListener(accepted_listener_); }
@@ -401,6 +403,23 @@ void Gossip::Forward(const Announcement& a, const Announcement* original,
 }
 
 void Gossip::OnDelivery(Link& l, wire::Delivery d, Millis now) {
+  if (author_buckets_.enabled() && !d.reply()) {
+    // Replies (grafts, wants, catch-up) are paced by what we asked for;
+    // eager pushes are where a valid key can flood.
+    auto a = ParseAnnouncement(d.envelope());
+    if (a && !author_buckets_.Take(a->author, now)) {
+      ++counters_.rate_limited;
+      const std::uint64_t sid = ShortId(a->id);
+      if (limited_.insert(sid).second) {
+        limited_order_.push_back(sid);
+        if (limited_order_.size() > opts_.short_window) {
+          limited_.erase(limited_order_.front());
+          limited_order_.pop_front();
+        }
+      }
+      return;
+    }
+  }
   inbox_.push_back({l.id, std::move(d)});
   if (inbox_.size() >= opts_.max_batch) Flush(now);
 }
@@ -428,6 +447,7 @@ void Gossip::Flush(Millis now) {
       ++counters_.delivered;
       counters_.hops_total += hops;
       const auto& [a, original] = it->second;
+      if (batch[i].d.reply()) author_buckets_.Charge(a.author, now);
       if (l && batch[i].d.reply()) {
         // A reply we asked for (a graft): this link joins the source's tree,
         // unless the parent it has is still delivering (the graft only
@@ -564,6 +584,7 @@ void Gossip::OnForkProof(Link& l, const wire::ForkProof& p, Millis now) {
 void Gossip::OnIHave(Link& l, const wire::IHave& m, Millis now) {
   for (std::uint64_t sid : m.short_ids()) {
     if (recent_.count(sid)) continue;  // held (or just sent on)
+    if (limited_.count(sid)) continue;  // deferred to catch-up: no graft
     auto it = missing_.find(sid);
     if (it != missing_.end()) {
       // Another advertiser of the same announcement: next in line to graft.

@@ -48,7 +48,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
       "data_dir",  "listen",          "log_level",         "seeds",
       "network_key", "lan",           "advertise",         "max_upload_rate",
       "max_download_rate", "max_resource_size", "quota", "role", "metrics", "log_format",
-      "log_file"};
+      "log_file", "author_rate"};
   static const std::map<std::string, std::uint64_t praxis::node::DaemonOptions::*> kBytes = {
       {"max_upload_rate", &praxis::node::DaemonOptions::max_upload_rate},
       {"max_download_rate", &praxis::node::DaemonOptions::max_download_rate},
@@ -69,6 +69,16 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
         return false;
       }
       if (!given.count(key)) o.*(b->second) = static_cast<std::uint64_t>(*n);
+      continue;
+    }
+    if (key == "author_rate") {
+      auto n = v.value<double>();
+      if (!(v.is_integer() || v.is_floating_point()) || !n || *n < 0) {
+        std::fprintf(stderr, "praxisd: %s:%u: key 'author_rate' must be a number >= 0\n",
+                     path.c_str(), v.source().begin.line);
+        return false;
+      }
+      if (!given.count(key)) o.author_rate = *n;
       continue;
     }
     if (key == "seeds") {
@@ -173,6 +183,10 @@ int main(int argc, char** argv) {
                   ->check(CLI::IsMember({"member", "seed"}));
   auto* metrics = app.add_option("--metrics", opts.metrics,
                                  "Serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  auto* ar = app.add_option("--author-rate", opts.author_rate,
+                            "Pushes accepted per author per second; the rest waits for catch-up "
+                            "(default: 100 on seeds, no limit on members; 0: none)")
+                 ->check(CLI::NonNegativeNumber);
   auto* lf = app.add_option("--log-format", opts.log_format, "text (default) or json lines")
                  ->check(CLI::IsMember({"text", "json"}));
   auto* lfile = app.add_option("--log-file", opts.log_file,
@@ -188,7 +202,8 @@ int main(int argc, char** argv) {
            {"data_dir", dd}, {"listen", ls}, {"log_level", ll}, {"seeds", seeds},
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
            {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota},
-           {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile}})
+           {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile},
+           {"author_rate", ar}})
     if (opt->count() > 0) given.insert(key);
   if (config.empty()) {
     // A praxis.toml in the data directory is read when no --config names one.

@@ -29,6 +29,9 @@ struct DaemonOptions {
   std::string import_identity;  // a sealed export to start from (praxis identity export)
   std::string passphrase_file;  // its passphrase's file; empty: ask on the terminal
   std::string role = "member";  // member | seed: a seed takes more inbound peers
+  // Eager pushes accepted per author per second before the rest waits for
+  // catch-up; < 0: the role's default (seeds 100, members no limit), 0: none.
+  double author_rate = -1;
   std::string metrics;          // HOST:PORT for /metrics, /healthz, /readyz; empty: off
   std::string log_format = "text";  // text | json (JSON lines)
   std::string log_file;             // empty: stdout; SIGHUP reopens it

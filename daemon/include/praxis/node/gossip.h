@@ -40,6 +40,7 @@
 
 #include "praxis/node/ingestor.h"
 #include "praxis/node/log_index.h"
+#include "praxis/node/rate_limiter.h"
 #include "praxis/storage/store.h"
 #include "wire.pb.h"
 
@@ -100,6 +101,11 @@ struct GossipOptions {
   std::string advertise;                       // HOST:PORT peers should dial (seeds), if set
   bool seed = false;
   std::uint64_t rng_seed = 0;  // 0: from the system's randomness
+  // Eager pushes accepted per author per second, and the burst saved up
+  // (0: no limit). Over it, an author's pushes are deferred to catch-up, not
+  // judged: logs stay contiguous, the flood just waits.
+  double author_rate = 0;
+  double author_burst = 0;
 };
 
 struct LinkInfo {
@@ -127,6 +133,7 @@ struct GossipCounters {
   std::uint64_t unknown_frames = 0;
   std::uint64_t refused_links = 0;  // banned, duplicate or over the cap
   std::uint64_t hops_total = 0;     // sum of hops of delivered announcements
+  std::uint64_t rate_limited = 0;   // eager pushes deferred to catch-up (author over rate)
 
   // Name and value of each, for status replies and metrics.
   std::vector<std::pair<const char*, std::uint64_t>> Named() const {
@@ -143,7 +150,8 @@ struct GossipCounters {
             {"forks", forks},
             {"unknown_frames", unknown_frames},
             {"refused_links", refused_links},
-            {"hops_total", hops_total}};
+            {"hops_total", hops_total},
+            {"rate_limited", rate_limited}};
   }
 };
 
@@ -453,6 +461,12 @@ class Gossip {
     wire::Delivery d;
   };
   std::vector<Inbound> inbox_;
+  // Per-author ingest rate (GossipOptions::author_rate), and the short ids of
+  // pushes deferred by it: advertisements of those are not grafted (that
+  // would fetch the flood again); catch-up brings them when it is quiet.
+  AuthorBuckets author_buckets_{0, 0};
+  std::unordered_set<std::uint64_t> limited_;
+  std::deque<std::uint64_t> limited_order_;
   // While Flush runs, what the ingestor accepted (forwarded after the batch,
   // from the link each came from).
   bool flushing_ = false;
