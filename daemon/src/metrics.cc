@@ -91,6 +91,9 @@ std::string RenderMetrics(const MetricsSources& s) {
            {{"kind", "ihave_id"}});
   e.Sample("praxis_gossip_sent_total", static_cast<double>(g.grafts_sent), {{"kind", "graft"}});
   e.Sample("praxis_gossip_sent_total", static_cast<double>(g.prunes_sent), {{"kind", "prune"}});
+  e.Family("praxis_rate_limited_total", "counter",
+           "Eager pushes deferred to catch-up: their author was over the per-author rate");
+  e.Sample("praxis_rate_limited_total", static_cast<double>(g.rate_limited));
   e.Family("praxis_refused_links_total", "counter", "Links refused: banned, duplicate or full");
   e.Sample("praxis_refused_links_total", static_cast<double>(g.refused_links));
 
