@@ -83,18 +83,6 @@ struct Options {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-double PeakRssMb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
-}
-
-double CurrentRssMb() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
-}
 
 double RamMb() {
   return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
@@ -462,7 +450,7 @@ int Run(Options o) {
   };
 
   // 3. Ingest in five parts, a verify slice before each.
-  const double rss_before_ingest = CurrentRssMb();
+  const double rss_before_ingest = CurrentRssMib();
   std::array<std::uint64_t, 6> outcomes{};
   std::map<std::string, std::uint64_t> reasons;
   std::vector<double> verify_rates, part_rates;
@@ -536,7 +524,7 @@ int Run(Options o) {
   const double ratio = ingest_per_s / verify_per_s;
   const double parallel = std::min<double>(o.threads, cores);
   const double bytes_per = accepted ? static_cast<double>(disk) / static_cast<double>(accepted) : 0;
-  const double peak_rss = PeakRssMb();
+  const double peak_rss = PeakRssMib();
   const double load_end = LoadAverage();
   const bool goal = ratio >= kGoalRatio;
   // The same comparison on CPU time instead of wall time: what the ingest

@@ -5,7 +5,9 @@
 
 #include <fmt/core.h>
 #include <sodium.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +49,21 @@ inline double LoadAtStart(unsigned cores) {
         "machine, wall-clock figures suffer\n",
         load, cores);
   return load;
+}
+
+// This process's peak resident memory, MiB.
+inline double PeakRssMib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
+}
+
+// This process's resident memory now, MiB.
+inline double CurrentRssMib() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
 }
 
 inline double CpuSeconds(clockid_t which) {

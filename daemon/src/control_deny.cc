@@ -12,18 +12,11 @@ namespace praxis::node::control_internal {
 
 namespace {
 
-bool RootKnown(storage::Store& store, const Id& root) {
+// Whether any key of `column` starts with `id` (a share names the root; a
+// log by the member is held).
+bool AnyKeyFor(storage::Store& store, storage::Column column, const Id& id) {
   bool found = false;
-  (void)store.Scan(storage::Column::kByRoot, root.Str(), [&](std::string_view, std::string_view) {
-    found = true;
-    return false;
-  });
-  return found;
-}
-
-bool MemberKnown(storage::Store& store, const Id& member) {
-  bool found = false;
-  (void)store.Scan(storage::Column::kLogs, member.Str(), [&](std::string_view, std::string_view) {
+  (void)store.Scan(column, id.Str(), [&](std::string_view, std::string_view) {
     found = true;
     return false;
   });
@@ -57,8 +50,8 @@ Result<std::pair<DenyKind, Id>> Resolve(Context c, const control::DenyRequest& r
   std::vector<std::pair<DenyKind, Id>> fits;
   if (auto g = ResolveGroup(ing, text)) fits.emplace_back(DenyKind::kGroup, *g);
   if (auto full = Id::FromHex(Lower(text))) {
-    if (MemberKnown(store, *full)) fits.emplace_back(DenyKind::kMember, *full);
-    if (RootKnown(store, *full)) fits.emplace_back(DenyKind::kRoot, *full);
+    if (AnyKeyFor(store, storage::Column::kLogs, *full)) fits.emplace_back(DenyKind::kMember, *full);
+    if (AnyKeyFor(store, storage::Column::kByRoot, *full)) fits.emplace_back(DenyKind::kRoot, *full);
   } else {
     if (auto r = ResolveContent(ing, store, text); r && r->is_root)
       fits.emplace_back(DenyKind::kRoot, r->id);

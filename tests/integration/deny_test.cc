@@ -53,35 +53,21 @@ TEST_F(DenyTest, ADeniedMembersAnnouncementsAreNeitherStoredNorForwarded) {
 TEST_F(DenyTest, ADeniedRootIsDroppedAndNotServed) {
   TestPeer& holder = AddNode();
   const Id group = CreateGroup(holder, "files");
-  ResourceWriter w(*holder.store);
-  ASSERT_TRUE(w.Append(std::string(600 * 1024, 'q')).ok());
-  storage::WriteSet ws;
-  auto info = w.Finish(ws);
-  ASSERT_TRUE(info);
-  wire::Share s;
-  s.set_root(info->root.Str());
-  s.set_title("q");
-  s.set_size(info->size);
-  ASSERT_TRUE(Publish(holder, {.kind = wire::KIND_SHARE,
-                               .group = group,
-                               .body = SerializeBody(s),
-                               .extra = std::move(ws)}));
-  ASSERT_TRUE(testutil::ReadResource(*holder.store, info->root));
+  auto shared = ShareContent(holder, group, std::string(600 * 1024, 'q'), "q");
+  ASSERT_TRUE(shared) << shared.error().ToString();
+  const Id root = shared->root;
+  ASSERT_TRUE(testutil::ReadResource(*holder.store, root));
 
-  ASSERT_TRUE(holder.node->deny().Add(DenyKind::kRoot, info->root).ok());
-  ASSERT_TRUE(DropContent(*holder.store, info->root));
-  EXPECT_FALSE(testutil::ReadResource(*holder.store, info->root));
-  EXPECT_FALSE(holder.peers->Fetch(info->root).ok()) << "nor fetched again";
+  ASSERT_TRUE(holder.node->deny().Add(DenyKind::kRoot, root).ok());
+  ASSERT_TRUE(DropContent(*holder.store, root));
+  EXPECT_FALSE(testutil::ReadResource(*holder.store, root));
+  EXPECT_FALSE(holder.peers->Fetch(root).ok()) << "nor fetched again";
 
   // Even a member asking is refused.
-  testutil::RawPeer raw(io_, [] {
-    net::HandshakeOptions hs;
-    hs.network_key.fill(1);
-    return hs;
-  }());
+  testutil::RawPeer raw(io_, Hs());
   ASSERT_TRUE(raw.Connect(holder.address).ok());
   wire::PeerMessage q;
-  q.mutable_have_query()->set_root(info->root.Str());
+  q.mutable_have_query()->set_root(root.Str());
   raw.Send(q);
   const wire::HaveReply* reply = nullptr;
   ASSERT_TRUE(RunUntil([&] {

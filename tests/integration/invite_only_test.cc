@@ -26,22 +26,10 @@ class InviteOnlyTest : public LoopbackTest {
     auto genesis = Publish(owner, {.kind = wire::KIND_GENESIS, .body = SerializeBody(g)});
     ASSERT_TRUE(genesis);
     group_ = genesis->id;
-    ResourceWriter w(*owner.store);
-    ASSERT_TRUE(w.Append(std::string(300 * 1024, 'x')).ok());
-    storage::WriteSet ws;
-    auto info = w.Finish(ws);
-    ASSERT_TRUE(info);
-    root_ = info->root;
-    wire::Share s;
-    s.set_root(root_.Str());
-    s.set_title("minutes");
-    s.set_size(info->size);
-    auto share = Publish(owner, {.kind = wire::KIND_SHARE,
-                                 .group = group_,
-                                 .body = SerializeBody(s),
-                                 .extra = std::move(ws)});
-    ASSERT_TRUE(share) << share.error().ToString();
-    share_ = share->id;
+    auto shared = ShareContent(owner, group_, std::string(300 * 1024, 'x'), "minutes");
+    ASSERT_TRUE(shared) << shared.error().ToString();
+    root_ = shared->root;
+    share_ = shared->share.id;
   }
 
   Result<Announcement> Invite(TestPeer& by, const Id& invitee) {
@@ -142,11 +130,7 @@ TEST_F(InviteOnlyTest, ANonMembersAnnouncementsInjectedOverTheProtocolAreRefused
     SCOPED_TRACE(target == &owner ? "at the owner" : "at the other member");
     const crypto::KeyPair key = crypto::KeyPair::Generate();
     testutil::TestAuthor outsider(key);
-    testutil::RawPeer raw(io_, [] {
-      net::HandshakeOptions hs;
-      hs.network_key.fill(1);
-      return hs;
-    }(), key);
+    testutil::RawPeer raw(io_, Hs(), key);
     ASSERT_TRUE(raw.Connect(target->address).ok());
     // A join naming no invite, then a share: provably bad (a non-member's).
     auto join = outsider.Join(group_);
@@ -156,11 +140,7 @@ TEST_F(InviteOnlyTest, ANonMembersAnnouncementsInjectedOverTheProtocolAreRefused
     // invite admitting someone else.
     const crypto::KeyPair key2 = crypto::KeyPair::Generate();
     testutil::TestAuthor sharer(key2);
-    testutil::RawPeer raw2(io_, [] {
-      net::HandshakeOptions hs;
-      hs.network_key.fill(1);
-      return hs;
-    }(), key2);
+    testutil::RawPeer raw2(io_, Hs(), key2);
     ASSERT_TRUE(raw2.Connect(target->address).ok());
     auto share = sharer.Share(group_, "spam");
     raw2.Send(DeliveryOf(share));
@@ -177,11 +157,7 @@ TEST_F(InviteOnlyTest, ANonMembersAnnouncementsInjectedOverTheProtocolAreRefused
 TEST_F(InviteOnlyTest, AConnectedNonMemberGetsNothingByGroupIdOrByRoot) {
   TestPeer& owner = AddNode();
   CreateClosedGroup(owner);
-  testutil::RawPeer raw(io_, [] {
-    net::HandshakeOptions hs;
-    hs.network_key.fill(1);
-    return hs;
-  }());
+  testutil::RawPeer raw(io_, Hs());
   ASSERT_TRUE(raw.Connect(owner.address).ok());
   auto genesis = owner.node->ingestor().Find(group_);
   ASSERT_TRUE(genesis && *genesis);

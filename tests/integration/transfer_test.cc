@@ -17,21 +17,10 @@ class TransferTest : public LoopbackTest {
   // is handed the group and the share (as from another peer) and joins.
   void ShareAndJoin(TestPeer& holder, TestPeer& fetcher, const std::string& content) {
     group_ = CreateGroup(holder, "files");
-    ResourceWriter w(*holder.store);
-    ASSERT_TRUE(w.Append(content).ok());
-    storage::WriteSet ws;
-    auto info = w.Finish(ws);
-    ASSERT_TRUE(info);
-    root_ = info->root;
-    wire::Share s;
-    s.set_root(root_.Str());
-    s.set_title("data");
-    s.set_size(info->size);
-    auto share = Publish(holder, {.kind = wire::KIND_SHARE,
-                                  .group = group_,
-                                  .body = SerializeBody(s),
-                                  .extra = std::move(ws)});
-    ASSERT_TRUE(share) << share.error().ToString();
+    auto shared = ShareContent(holder, group_, content, "data");
+    ASSERT_TRUE(shared) << shared.error().ToString();
+    root_ = shared->root;
+    const Announcement* share = &shared->share;
     auto genesis = holder.node->ingestor().Find(group_);
     ASSERT_TRUE(genesis && *genesis);
     std::vector<RawDelivery> handed{{(*genesis)->envelope, ""}, {share->envelope, ""}};

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "praxis/node/peer_manager.h"
+#include "praxis/node/resource.h"
 #include "praxis/storage/keys.h"
 #include "testutil/io_loop.h"
 #include "testutil/temp_dir.h"
@@ -116,6 +117,30 @@ class LoopbackTest : public ::testing::Test {
     auto a = Publish(p, {.kind = wire::KIND_SHARE, .group = group, .body = SerializeBody(s)});
     EXPECT_TRUE(a) << a.error().ToString();
     return a->id;
+  }
+
+  // `p` stores `content` as a resource and shares it into `group`.
+  struct Shared {
+    Id root;
+    Announcement share;
+  };
+  Result<Shared> ShareContent(TestPeer& p, const Id& group, const std::string& content,
+                              const std::string& title) {
+    ResourceWriter w(*p.store);
+    PRAXIS_RETURN_IF_ERROR(w.Append(content));
+    storage::WriteSet ws;
+    auto info = w.Finish(ws);
+    if (!info) return Err(info.error());
+    wire::Share s;
+    s.set_root(info->root.Str());
+    s.set_title(title);
+    s.set_size(info->size);
+    auto share = Publish(p, {.kind = wire::KIND_SHARE,
+                             .group = group,
+                             .body = SerializeBody(s),
+                             .extra = std::move(ws)});
+    if (!share) return Err(share.error());
+    return Shared{info->root, std::move(*share)};
   }
 
   static net::HandshakeOptions Hs(std::uint8_t network = 1) {
