@@ -105,7 +105,11 @@ TEST_P(Circles, EightNodesRaiseAGroupToPracticeThenInfluenceAndAllAgree) {
   // A ninth node, started now, learns the same through catch-up.
   TestNode late;
   ASSERT_TRUE(late.Start({"--seed", nodes[5]->JsonOf({"status"})["listen"]}));
-  ASSERT_TRUE(Eventually([&] { return StageOf(late, g) == influence; })) << StageOf(late, g);
+  ASSERT_TRUE(Eventually([&] {
+    // Until catch-up brings the group, `stage` says it is unknown here.
+    CmdResult r = late.Praxis({"stage", g, "--json"});
+    return r.ok() && r.JsonOut() == influence;
+  }));
 
   // Discovery across the network, from an outsider's node.
   const Json found = nodes[6]->JsonOf({"discover", "--tag", "ecology", "--stage", "influence"});
