@@ -206,10 +206,12 @@ Status RunDaemon(const DaemonOptions& opts) {
       return peers.peer_count() ? "first catch-up not done" : "no seed reached yet";
     return std::nullopt;
   };
-  HoldingsDigest digest(node);
+  // Kept only for the metrics: building it reads every open group's index.
+  std::optional<HoldingsDigest> digest;
+  if (!opts.metrics.empty()) digest.emplace(node);
   MetricsSources sources{.node = node,
                          .peers = peers,
-                         .digest = digest,
+                         .digest = digest ? &*digest : nullptr,
                          .disk_free = [path = node.store().path()] { return FreeBytes(path); },
                          .disk_total = [path = node.store().path()] { return TotalBytes(path); },
                          .ready = [&] { return !ready(); },

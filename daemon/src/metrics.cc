@@ -149,10 +149,12 @@ std::string RenderMetrics(const MetricsSources& s) {
     e.Sample("praxis_groups", static_cast<double>(by_stage[static_cast<std::size_t>(st)]),
              {{"stage", StageName(st)}});
 
-  e.Family("praxis_holdings_digest", "gauge",
-           "XOR of 48-bit id prefixes of settled open-group announcements; equal on converged "
-           "seeds");
-  e.Sample("praxis_holdings_digest", static_cast<double>(s.digest.Value(now_ms)));
+  if (s.digest) {
+    e.Family("praxis_holdings_digest", "gauge",
+             "XOR of 48-bit id prefixes of settled open-group announcements; equal on converged "
+             "seeds");
+    e.Sample("praxis_holdings_digest", static_cast<double>(s.digest->Value(now_ms)));
+  }
 
   if (s.extra)
     for (const auto& x : s.extra()) {

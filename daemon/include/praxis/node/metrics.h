@@ -34,7 +34,7 @@ class Exposition {
 struct MetricsSources {
   Node& node;
   PeerManager& peers;
-  const HoldingsDigest& digest;
+  const HoldingsDigest* digest;  // null: not kept (praxis_holdings_digest left out)
   std::function<Result<std::uint64_t>()> disk_free;   // bytes
   std::function<Result<std::uint64_t>()> disk_total;  // bytes
   std::function<bool()> ready;
