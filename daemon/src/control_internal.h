@@ -28,6 +28,8 @@ asio::awaitable<Status> PoolAwait(Node& node, std::function<Status()>& fn);
 std::string Lower(std::string_view s);
 
 bool IsMember(Node& node, const Id& group);
+// A share's title ("" when `a` is not a share).
+std::string ShareTitle(const Announcement& a);
 // "'name' (short id)" for messages.
 std::string GroupLabel(Node& node, const Id& group);
 

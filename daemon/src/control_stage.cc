@@ -2,6 +2,7 @@
 // explains a group's stage in figures, and `praxis news` says what happened
 // while the member was away.
 #include <algorithm>
+#include <optional>
 
 #include "control_internal.h"
 #include "praxis/node/access.h"
@@ -20,11 +21,6 @@ constexpr int kMaxNewsItems = 500;
 
 std::uint64_t ParseU64(const std::optional<std::string>& v) {
   return v && v->size() == 8 ? keys::ReadU64(*v) : 0;
-}
-
-std::string ShareTitle(const Announcement& a) {
-  wire::Share s;
-  return ParseBody(a, s) ? s.title() : std::string();
 }
 
 }  // namespace
@@ -133,10 +129,14 @@ Result<control::Response> News(Context c, const control::NewsRequest& req) {
   Status s = store.Scan(Column::kLogs, node.member().Str(), [&](std::string_view, std::string_view v) {
     if (v.size() < 44 || keys::ReadU32(v.substr(40)) != wire::KIND_SHARE) return true;
     const Id share = *Id::FromBytes(v.substr(0, 32));
+    std::optional<std::string> title;  // read once per share, if it was republished since
     (void)store.Scan(Column::kRepublishes, share.Str(), [&](std::string_view k, std::string_view) {
       auto a = node.ingestor().Find(keys::PairSecond(k));
       if (!a || !*a || (*a)->created <= since || (*a)->author == node.member()) return true;
-      auto original = node.ingestor().Find(share);
+      if (!title) {
+        auto original = node.ingestor().Find(share);
+        title = original && *original ? ShareTitle(**original) : std::string();
+      }
       control::NewsItem item;
       item.set_type("republish_of_yours");
       item.set_at_unix_ms((*a)->created);
@@ -144,7 +144,7 @@ Result<control::Response> News(Context c, const control::NewsRequest& req) {
       item.set_group_name(group_name((*a)->LogGroup()));
       item.set_who((*a)->author.Str());
       item.set_announcement((*a)->id.Str());
-      if (original && *original) item.set_title(ShareTitle(**original));
+      item.set_title(*title);
       items.push_back(std::move(item));
       return true;
     });

@@ -93,6 +93,11 @@ bool IsMember(Node& node, const Id& group) {
   return h && h->member;
 }
 
+std::string ShareTitle(const Announcement& a) {
+  wire::Share s;
+  return a.kind == wire::KIND_SHARE && ParseBody(a, s) ? s.title() : std::string();
+}
+
 std::string GroupLabel(Node& node, const Id& group) {
   const GroupState* g = node.ingestor().Group(group);
   return "'" + (g ? g->genesis.name() : std::string()) + "' (" + group.Short() + ")";

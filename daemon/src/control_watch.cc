@@ -25,15 +25,13 @@ std::vector<control::Event> EventFeed::On(const NodeEvent& ne) {
   std::vector<Id> touched{a.LogGroup()};
   if (const GroupState* g = node_.ingestor().Group(a.LogGroup())) ev.set_group_name(g->genesis.name());
   if (a.kind == wire::KIND_SHARE) {
-    wire::Share s;
-    if (ParseBody(a, s)) ev.set_title(s.title());
+    ev.set_title(ShareTitle(a));
   } else if (a.kind == wire::KIND_REPUBLISH) {
     wire::Republish r;
     if (ParseBody(a, r))
       if (auto oid = Id::FromBytes(r.original()))
         if (auto o = node_.ingestor().Find(*oid); o && *o) {
-          wire::Share s;
-          if (ParseBody(**o, s)) ev.set_title(s.title());
+          ev.set_title(ShareTitle(**o));
           ev.set_original_author((*o)->author.Str());
           if ((*o)->group) {
             ev.set_original_group((*o)->group->Str());
