@@ -87,7 +87,10 @@ Result<control::Response> News(Context c, const control::NewsRequest& req) {
     return gs ? gs->genesis.name() : std::string();
   };
 
-  for (const auto& [gid, g] : node.ingestor().Groups()) {
+  // Named references, not a structured binding: clang 14 cannot capture those.
+  for (const auto& entry : node.ingestor().Groups()) {
+    const Id& gid = entry.first;
+    const GroupState& g = entry.second;
     if (!IsMember(node, gid)) continue;
     // New shares by others in the member's groups.
     Status s = store.Scan(

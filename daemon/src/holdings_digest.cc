@@ -17,8 +17,10 @@ std::uint64_t Prefix48(const Id& id) {
 }  // namespace
 
 HoldingsDigest::HoldingsDigest(Node& node) : node_(node) {
-  for (const auto& [gid, g] : node_.ingestor().Groups()) {
-    if (g.genesis.invite_only()) continue;
+  // Named references, not a structured binding: clang 14 cannot capture those.
+  for (const auto& entry : node_.ingestor().Groups()) {
+    const Id& gid = entry.first;
+    if (entry.second.genesis.invite_only()) continue;
     (void)node_.store().Scan(storage::Column::kGroupIndex, gid.Str(),
                              [&](std::string_view k, std::string_view) {
                                Add(gid, storage::keys::GroupIndexCreated(k),
