@@ -172,7 +172,9 @@ Status Transfer::Plan(FetchState& f) {
   PRAXIS_RETURN_IF_ERROR(add(*f.top));
   for (const auto& s : f.subs) PRAXIS_RETURN_IF_ERROR(add(*s));
   const std::uint64_t size = f.top->size();
-  if (ids.size() != (size + kChunkSize - 1) / kChunkSize)
+  // Rounded up without overflow: (size + kChunkSize - 1) wraps for a size
+  // near 2^64, so a manifest claiming that size with no chunks passed.
+  if (ids.size() != size / kChunkSize + (size % kChunkSize != 0))
     return Status::Corruption("manifest of " + root.Short() + " lists " +
                               std::to_string(ids.size()) + " chunks for " + std::to_string(size) +
                               " bytes");
