@@ -1,7 +1,9 @@
-// Once per fuzz process: libsodium ready, logging off (a log line per
-// rejected input would cost more than the parse it reports on).
+// Once per fuzz process: libsodium ready, logging off, ours and protobuf's
+// (a line per rejected input, e.g. a string field that is not UTF-8, would
+// cost more than the parse it reports on).
 #pragma once
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -15,6 +17,7 @@ inline bool InitOnce() {
   static const bool done = [] {
     crypto::InitCrypto();
     spdlog::set_level(spdlog::level::off);
+    google::protobuf::SetLogHandler(nullptr);
     return true;
   }();
   return done;
