@@ -46,8 +46,10 @@ Status ApplyConfigText(std::string_view text, const std::string& path, DaemonOpt
     std::string key(k.str());
     if (!kKnown.count(key)) return Bad(path, v, "unknown key '" + key + "'");
     if (auto b = kBytes.find(key); b != kBytes.end()) {
-      auto n = v.value<std::int64_t>();
-      if (!v.is_integer() || !n || *n < 0)
+      // Only an integer is read as one: toml++ converts a float beyond the
+      // range of int64 with an undefined cast (the fuzzer found it).
+      auto n = v.is_integer() ? v.value<std::int64_t>() : std::nullopt;
+      if (!n || *n < 0)
         return Bad(path, v, "key '" + key + "' must be a whole number of bytes");
       if (!given.count(key)) o.*(b->second) = static_cast<std::uint64_t>(*n);
       continue;
