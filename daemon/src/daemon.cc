@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -118,7 +119,15 @@ Status RunDaemon(const DaemonOptions& opts) {
     key = LoadOrCreateIdentity(dir);
   }
   if (!key) return key.error();
-  auto store = storage::OpenRocksStore({.path = dir + "/db"});
+  std::set<Id> seed_groups;
+  for (const auto& g : opts.seed_groups) {
+    auto id = Id::FromHex(g);
+    if (!id) return Status::InvalidArgument("seed group '" + g + "' is not a group id (64 hex digits)");
+    seed_groups.insert(*id);
+  }
+  auto store = storage::OpenRocksStore({.path = dir + "/db",
+                                        .block_cache_bytes = opts.db_cache,
+                                        .write_buffer_bytes = opts.db_write_buffer});
   if (!store) return store.error();
   if (!opts.import_identity.empty()) {
     // Until this node has caught up the member's own logs, signing could
@@ -127,7 +136,8 @@ Status RunDaemon(const DaemonOptions& opts) {
     ws.Put(storage::Column::kMeta, std::string(kImportedKey), "1");
     PRAXIS_RETURN_IF_ERROR((*store)->Write(ws, storage::Durability::kSync));
   }
-  auto ingestor = Ingestor::Open(**store, {});
+  auto ingestor = Ingestor::Open(**store, {.max_per_author = opts.max_author_announcements,
+                                          .max_per_group = opts.max_group_announcements});
   if (!ingestor) return ingestor.error();
 
   asio::io_context io;
@@ -195,7 +205,11 @@ Status RunDaemon(const DaemonOptions& opts) {
   ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
   Keeper keeper(node, peers);
-  keeper.set_seed(seed);
+  if (seed)
+    keeper.set_seed_policy({.min_members = opts.seed_min_members,
+                            .min_age_ms = opts.seed_min_age * 1000,
+                            .groups = std::move(seed_groups),
+                            .group_quota = opts.seed_group_quota});
   keeper.Start();
 
   // Ready: listening (when asked to), and caught up with a peer once (or no
@@ -228,7 +242,20 @@ Status RunDaemon(const DaemonOptions& opts) {
                                X{"praxis_seed_quota_reached", "gauge",
                                  "1 when a seed leaves practice circles' content out for want "
                                  "of quota",
-                                 keeper.seed_quota_reached() ? 1.0 : 0.0}};
+                                 keeper.seed_quota_reached() ? 1.0 : 0.0},
+                               X{"praxis_seed_groups_kept", "gauge",
+                                 "Open groups whose content this seed keeps (its policy)",
+                                 static_cast<double>(keeper.seed_groups_kept())},
+                               X{"praxis_seed_groups_at_cap", "gauge",
+                                 "Groups whose content on this seed is at seed_group_quota",
+                                 static_cast<double>(keeper.seed_groups_at_cap())},
+                               X{"praxis_author_cap_refused_total", "counter",
+                                 "Announcements refused: their author at "
+                                 "max_author_announcements",
+                                 static_cast<double>(node.ingestor().capped_by_author())},
+                               X{"praxis_group_cap_refused_total", "counter",
+                                 "Announcements refused: their group at max_group_announcements",
+                                 static_cast<double>(node.ingestor().capped_by_group())}};
                          }};
   // Runs on the node's thread.
   auto serve = [&](const HttpRequest& req) -> HttpResponse {

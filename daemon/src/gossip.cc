@@ -266,6 +266,7 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
   if (l.hello_received) return Punish(l, "second hello", now);
   if (h.listen_port() > 65535) return Punish(l, "hello listen port out of range", now);
   l.hello_received = true;
+  l.seed = h.role() == 1;
   std::string dialable;
   if (!h.advertise().empty() && PlausibleAddress(h.advertise()))
     dialable = h.advertise();
@@ -275,6 +276,12 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
     l.dialable = dialable;
     AddKnown(dialable, l.inbound ? FoundBy::kInbound : l.found, now, l.member);
   }
+}
+
+bool Gossip::LinkedSeed(const Id& member) const {
+  for (const auto& [id, l] : links_)
+    if (l.member == member && l.seed) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------- dissemination
@@ -700,7 +707,7 @@ void Gossip::OnGraft(Link& l, const wire::Graft& m) {
     auto it = recent_.find(sid);
     if (it == recent_.end()) continue;
     auto a = ingestor_.Find(it->second);
-    if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
+    if (!a || !*a || !InScope(l, (*a)->LogGroup()) || Withheld(**a)) continue;
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);
@@ -721,7 +728,7 @@ void Gossip::OnWant(Link& l, const wire::Want& w) {
     auto id = Id::FromBytes(id_bytes);
     if (!id || !ingestor_.Held(*id)) continue;
     auto a = ingestor_.Find(*id);
-    if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
+    if (!a || !*a || !InScope(l, (*a)->LogGroup()) || Withheld(**a)) continue;
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);

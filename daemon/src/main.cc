@@ -1,6 +1,4 @@
 // praxisd: a praxis node. Parses options and configuration, then runs.
-#include <toml++/toml.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdint>
@@ -9,136 +7,9 @@
 #include <map>
 #include <set>
 
+#include "praxis/node/config_file.h"
 #include "praxis/node/daemon.h"
 #include "praxis/node/data_dir.h"
-
-namespace {
-
-bool spdlog_level_unknown(const std::string& s) {
-  static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
-                                                "error", "critical", "off"};
-  return !kLevels.count(s);
-}
-
-// The configuration file's log_level now (for SIGHUP), if it names one.
-std::optional<std::string> ConfigLogLevel(const std::string& path) {
-  try {
-    toml::table t = toml::parse_file(path);
-    if (auto level = t["log_level"].value<std::string>(); level && !spdlog_level_unknown(*level))
-      return *level;
-  } catch (const toml::parse_error&) {
-  }
-  return std::nullopt;
-}
-
-// Fills unset options from a TOML file. Returns false (after printing one
-// line naming file, line and key) on an unknown key or a bad value.
-// `given`: keys also given as flags (flags win).
-bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
-                 const std::set<std::string>& given) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::fprintf(stderr, "praxisd: %s:%u: %s\n", path.c_str(), e.source().begin.line,
-                 std::string(e.description()).c_str());
-    return false;
-  }
-  static const std::set<std::string> kKnown = {
-      "data_dir",  "listen",          "log_level",         "seeds",
-      "network_key", "lan",           "advertise",         "max_upload_rate",
-      "max_download_rate", "max_resource_size", "quota", "role", "metrics", "log_format",
-      "log_file", "author_rate"};
-  static const std::map<std::string, std::uint64_t praxis::node::DaemonOptions::*> kBytes = {
-      {"max_upload_rate", &praxis::node::DaemonOptions::max_upload_rate},
-      {"max_download_rate", &praxis::node::DaemonOptions::max_download_rate},
-      {"max_resource_size", &praxis::node::DaemonOptions::max_resource_size},
-      {"quota", &praxis::node::DaemonOptions::quota}};
-  for (auto&& [k, v] : t) {
-    std::string key(k.str());
-    if (!kKnown.count(key)) {
-      std::fprintf(stderr, "praxisd: %s:%u: unknown key '%s'\n", path.c_str(),
-                   v.source().begin.line, key.c_str());
-      return false;
-    }
-    if (auto b = kBytes.find(key); b != kBytes.end()) {
-      auto n = v.value<std::int64_t>();
-      if (!v.is_integer() || !n || *n < 0) {
-        std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be a whole number of bytes\n",
-                     path.c_str(), v.source().begin.line, key.c_str());
-        return false;
-      }
-      if (!given.count(key)) o.*(b->second) = static_cast<std::uint64_t>(*n);
-      continue;
-    }
-    if (key == "author_rate") {
-      auto n = v.value<double>();
-      if (!(v.is_integer() || v.is_floating_point()) || !n || *n < 0) {
-        std::fprintf(stderr, "praxisd: %s:%u: key 'author_rate' must be a number >= 0\n",
-                     path.c_str(), v.source().begin.line);
-        return false;
-      }
-      if (!given.count(key)) o.author_rate = *n;
-      continue;
-    }
-    if (key == "seeds") {
-      const toml::array* arr = v.as_array();
-      if (!arr || !arr->is_homogeneous(toml::node_type::string)) {
-        std::fprintf(stderr,
-                     "praxisd: %s:%u: key 'seeds' must be a list of \"HOST:PORT\" strings\n",
-                     path.c_str(), v.source().begin.line);
-        return false;
-      }
-      if (!given.count(key))
-        for (auto&& e : *arr) o.seeds.push_back(*e.value<std::string>());
-      continue;
-    }
-    if (key == "lan") {
-      if (!v.is_boolean()) {
-        std::fprintf(stderr, "praxisd: %s:%u: key 'lan' must be true or false\n", path.c_str(),
-                     v.source().begin.line);
-        return false;
-      }
-      if (!given.count(key)) o.lan = *v.value<bool>();
-      continue;
-    }
-    if (!v.is_string()) {
-      std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be a string\n", path.c_str(),
-                   v.source().begin.line, key.c_str());
-      return false;
-    }
-    std::string s = *v.value<std::string>();
-    if (given.count(key)) continue;
-    if (key == "data_dir") o.data_dir = s;
-    if (key == "listen") o.listen = s;
-    if (key == "log_level") o.log_level = s;
-    if (key == "network_key") o.network_key = s;
-    if (key == "advertise") o.advertise = s;
-    if (key == "metrics") o.metrics = s;
-    if (key == "log_file") o.log_file = s;
-    if (key == "role" || key == "log_format") {
-      const bool ok = key == "role" ? (s == "member" || s == "seed") : (s == "text" || s == "json");
-      if (!ok) {
-        std::fprintf(stderr, "praxisd: %s:%u: key '%s' must be %s, not '%s'\n", path.c_str(),
-                     v.source().begin.line, key.c_str(),
-                     key == "role" ? "\"member\" or \"seed\"" : "\"text\" or \"json\"",
-                     s.c_str());
-        return false;
-      }
-      (key == "role" ? o.role : o.log_format) = s;
-    }
-    if (key == "log_level" && spdlog_level_unknown(s)) {
-      std::fprintf(stderr,
-                   "praxisd: %s:%u: key 'log_level' must be one of trace, debug, info, warn, "
-                   "error, critical, off, not '%s'\n",
-                   path.c_str(), v.source().begin.line, s.c_str());
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"praxisd: a praxis node (peer-to-peer knowledge sharing)"};
@@ -191,6 +62,30 @@ int main(int argc, char** argv) {
                  ->check(CLI::IsMember({"text", "json"}));
   auto* lfile = app.add_option("--log-file", opts.log_file,
                                "Log to this file instead of stdout (SIGHUP reopens it)");
+  auto* cache = app.add_option("--db-cache", opts.db_cache,
+                               "RocksDB block cache shared by all columns (default 32MiB)")
+                    ->transform(CLI::AsSizeValue(false));
+  auto* wbuf = app.add_option("--db-write-buffer", opts.db_write_buffer,
+                              "RocksDB memtable per column (default 16MiB)")
+                   ->transform(CLI::AsSizeValue(false));
+  auto* max_author =
+      app.add_option("--max-author-announcements", opts.max_author_announcements,
+                     "Announcements held per author; more are refused (default 1000000)");
+  auto* max_group =
+      app.add_option("--max-group-announcements", opts.max_group_announcements,
+                     "Announcements held per group; more are refused (default 10000000)");
+  auto* min_members = app.add_option(
+      "--seed-min-members", opts.seed_min_members,
+      "Seed: keep the content of open groups with at least this many members (default 3)");
+  auto* min_age = app.add_option(
+      "--seed-min-age", opts.seed_min_age,
+      "Seed: ... once the group is this many seconds old (default 3600)");
+  auto* seed_groups = app.add_option(
+      "--seed-group", opts.seed_groups,
+      "Seed: keep only these groups' content (repeatable; replaces the members and age rule)");
+  auto* group_quota = app.add_option("--seed-group-quota", opts.seed_group_quota,
+                                     "Seed: content kept per group (default 1GiB; 0: no cap)")
+                          ->transform(CLI::AsSizeValue(false));
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
@@ -203,7 +98,10 @@ int main(int argc, char** argv) {
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
            {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota},
            {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile},
-           {"author_rate", ar}})
+           {"author_rate", ar}, {"db_cache", cache}, {"db_write_buffer", wbuf},
+           {"max_author_announcements", max_author}, {"max_group_announcements", max_group},
+           {"seed_min_members", min_members}, {"seed_min_age", min_age},
+           {"seed_groups", seed_groups}, {"seed_group_quota", group_quota}})
     if (opt->count() > 0) given.insert(key);
   if (config.empty()) {
     // A praxis.toml in the data directory is read when no --config names one.
@@ -211,9 +109,14 @@ int main(int argc, char** argv) {
         opts.data_dir.empty() ? praxis::node::DefaultDataDir() : opts.data_dir;
     if (std::filesystem::exists(dir + "/praxis.toml")) config = dir + "/praxis.toml";
   }
-  if (!config.empty() && !ApplyConfig(config, opts, given)) return 1;
+  if (!config.empty()) {
+    if (auto s = praxis::node::ApplyConfigFile(config, opts, given); !s.ok()) {
+      std::fprintf(stderr, "praxisd: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
   if (!config.empty() && !given.count("log_level"))
-    opts.reread_log_level = [config] { return ConfigLogLevel(config); };
+    opts.reread_log_level = [config] { return praxis::node::ConfigLogLevel(config); };
   try {
     praxis::Status s = praxis::node::RunDaemon(opts);
     if (!s.ok()) {

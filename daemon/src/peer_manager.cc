@@ -26,15 +26,17 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
     };
   pm->transfer_ = std::make_unique<Transfer>(
       node.store(), *pm, *pm->gossip_,
-      [&node](const Id& member, const Id& root) {
+      [&node, pm = pm.get()](const Id& member, const Id& root) {
         return !node.deny().RefusesRoot(root) &&
-               MayFetch(node.ingestor(), node.store(), member, root);
+               MayFetch(node.ingestor(), node.store(), member, root,
+                        pm->gossip_->LinkedSeed(member));
       },
       pm->opts_.transfer);
   pm->gossip_->set_extension(pm->transfer_.get(), pm->Now());
   pm->gossip_->set_own_log_hooks(
       {[&node](const Id& group) { node.NoteCaughtUp(group); },
        [&node](const Id& group, std::uint64_t seq) { node.NoteOwnLogAhead(group, seq); }});
+  pm->gossip_->set_withhold([&node](const Announcement& a) { return node.deny().Refuses(a); });
   pm->gossip_->set_invite_hooks(
       {[&node](const Announcement& invite, const Id& from) { node.ReceiveInvite(invite, from); },
        [&node](const Id& member) { return node.invites().JoinsFor(member); }});

@@ -238,6 +238,9 @@ class Gossip {
   void set_listen_port(std::uint32_t port) { opts_.listen_port = port; }
   void set_own_log_hooks(OwnLogHooks hooks) { own_hooks_ = std::move(hooks); }
   void set_invite_hooks(InviteHooks hooks) { invite_hooks_ = std::move(hooks); }
+  // Held announcements this node no longer serves (denied after they were
+  // stored): never sent for a graft, a want or catch-up.
+  void set_withhold(std::function<bool(const Announcement&)> fn) { withhold_ = std::move(fn); }
   // Sends a join held outside the logs (InviteBook) to `member` if linked.
   bool SendJoin(const Id& member, const std::string& envelope);
   // Installs the protocol that shares the links (not owned; null: none).
@@ -258,6 +261,11 @@ class Gossip {
   std::vector<LinkInfo> Links() const;
   std::size_t link_count() const { return links_.size(); }
   std::size_t eager_count() const;
+  // Whether a link to `member` said in its hello that it is a seed. Seeds
+  // keep open groups' content for members who can only dial out; joining
+  // an open group is free, so serving its content to a self-declared seed
+  // gives nobody anything they could not have had.
+  bool LinkedSeed(const Id& member) const;
   bool IsEager(LinkId link) const;  // eager for every source
   bool IsEagerFor(LinkId link, const Id& root) const;
   bool Banned(const Id& member, Millis now) const;
@@ -286,6 +294,7 @@ class Gossip {
     Millis last_received = 0;
     Millis ping_sent = 0;  // 0: none outstanding
     bool hello_received = false;
+    bool seed = false;  // said so in its hello
     // Plumtree keeps one tree per source: the authors whose announcements
     // this link carries lazily (advertisements only); every other author's
     // go eagerly. Bounded: the oldest entry goes (that author is eager again).
@@ -392,6 +401,8 @@ class Gossip {
   // where the announcement came from.
   OwnLogHooks own_hooks_;
   InviteHooks invite_hooks_;
+  std::function<bool(const Announcement&)> withhold_;
+  bool Withheld(const Announcement& a) const { return withhold_ && withhold_(a); }
   LinkProtocol* ext_ = nullptr;
   ParallelFor pf_;
   // Short ids (the first 8 bytes of an id) of recent ids, to recognise
