@@ -70,6 +70,14 @@ class GossipNet {
   // process: it knows only what it persisted).
   void Restart(int i);
 
+  // Splits the network: frames between nodes of different sides are lost
+  // and dials across fail after a connect timeout, as when a route goes
+  // away (no reset reaches either end: links die by their idle timeout).
+  // `side[i]` is node i's side; nodes beyond it are on side 0.
+  void Partition(std::vector<int> side) { side_ = std::move(side); }
+  void Heal() { side_.clear(); }
+  bool Cut(int a, int b) const { return SideOf(a) != SideOf(b); }
+
   // Publishes `a` as node i's own announcement (applied and written first).
   void Publish(int i, const node::Announcement& a, const node::Announcement* original = nullptr);
 
@@ -121,6 +129,9 @@ class GossipNet {
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
+  int SideOf(int i) const {
+    return i >= 0 && static_cast<std::size_t>(i) < side_.size() ? side_[i] : 0;
+  }
   void At(node::Millis t, std::function<void()> fn);
   void Send(int from, node::LinkId link, std::string frame);
   void Close(int from, node::LinkId link);
@@ -139,6 +150,7 @@ class GossipNet {
   node::LinkId next_link_ = 1;
   node::Millis now_ = 1'000;
   int next_probe_ = 0;
+  std::vector<int> side_;  // empty: no partition
   friend class Transport;
 };
 
