@@ -97,13 +97,37 @@ void Keeper::Kick() {
   });
 }
 
-bool Keeper::Keeps(const GroupState& g) const {
+std::uint64_t Keeper::FirstSeen(const Id& group) {
+  const std::string prefix = "group_seen:";
+  if (!first_seen_loaded_) {
+    first_seen_loaded_ = true;
+    (void)node_.store().Scan(storage::Column::kMeta, prefix,
+                             [&](std::string_view k, std::string_view v) {
+                               auto id = Id::FromBytes(k.substr(prefix.size()));
+                               if (id && v.size() == 8) first_seen_[*id] = storage::keys::ReadU64(v);
+                               return true;
+                             });
+  }
+  auto [it, fresh] = first_seen_.try_emplace(group, node_.NowMs());
+  if (fresh) {
+    std::string at;
+    storage::keys::AppendU64(at, it->second);
+    storage::WriteSet ws;
+    ws.Put(storage::Column::kMeta, prefix + group.Str(), at);
+    if (Status s = node_.store().Write(ws, storage::Durability::kWal); !s.ok())
+      spdlog::warn("seed: cannot note when group {} was first seen: {}", group.Short(),
+                   s.message());
+  }
+  return it->second;
+}
+
+bool Keeper::Keeps(const GroupState& g) {
   if (g.genesis.invite_only()) return false;  // its content stays with its members
   if (!policy_.groups.empty()) return policy_.groups.count(g.id) > 0;
-  if (PublishesToAll(g)) return true;
-  const std::uint64_t now = node_.NowMs();
-  return g.engine->Report().members >= policy_.min_members &&
-         now >= g.created + policy_.min_age_ms;
+  // Fresh keys cost nothing, time does: a circle raised by new keys
+  // republishing each other waits like any other group.
+  if (node_.NowMs() < FirstSeen(g.id) + policy_.min_age_ms) return false;
+  return PublishesToAll(g) || g.engine->Report().members >= policy_.min_members;
 }
 
 void Keeper::KeepCircles() {

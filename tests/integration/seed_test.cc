@@ -8,6 +8,7 @@
 #include "praxis/node/access.h"
 #include "praxis/node/holdings.h"
 #include "praxis/node/keeper.h"
+#include "testutil/authors.h"
 #include "testutil/content.h"
 #include "testutil/loopback_nodes.h"
 
@@ -97,6 +98,47 @@ TEST_F(SeedTest, AnAllowListReplacesTheMembersAndAgeRule) {
   ASSERT_TRUE(RunUntil([&] { return Holds(seed, sl->root); }));
   EXPECT_EQ(keeper.seed_groups_kept(), 1u);
   EXPECT_FALSE(Holds(seed, so->root));
+  keeper.Stop();
+}
+
+// A sham circle: fresh keys join an empty open group and republish each
+// other until it is raised to practice. Its catalogue is public now, but a
+// seed keeps it only once the group is as old as any other group must be,
+// counted from when the seed first saw it (the genesis' own date is the
+// author's to choose).
+TEST_F(SeedTest, AShamCircleOfFreshKeysWaitsOutTheMinimumAge) {
+  TestPeer& sham = AddNode();
+  TestPeer& seed = AddSeed();
+  Connect(sham, seed);
+  wire::Genesis genesis;
+  genesis.set_name("instant circle");
+  genesis.set_publish_on_practice(true);
+  auto created = Publish(sham, {.kind = wire::KIND_GENESIS, .body = SerializeBody(genesis)});
+  ASSERT_TRUE(created);
+  const Id group = created->id;
+  auto dump = ShareContent(sham, group, std::string(300 * 1024, 'd'), "dump");
+  ASSERT_TRUE(dump);
+  std::vector<testutil::TestAuthor> fresh(3);
+  std::vector<RawDelivery> batch;
+  const std::uint64_t t = dump->share.created + 1;  // after the genesis and the share
+  for (auto& k : fresh) batch.push_back({k.Join(group, t).envelope, ""});
+  for (auto& k : fresh)
+    batch.push_back({k.Republish(group, dump->share, t + 1).envelope, dump->share.envelope});
+  for (const auto& o : sham.peers->IngestLocal(batch)) ASSERT_TRUE(o.ok()) << o.reason;
+  ASSERT_TRUE(RunUntil([&] {
+    const GroupState* g = seed.node->ingestor().Group(group);
+    return g && PublishesToAll(*g);
+  })) << "raised to practice on the seed";
+
+  Keeper keeper(*seed.node, *seed.peers, std::chrono::milliseconds(200));
+  const std::uint64_t min_age_ms = 1500;
+  keeper.set_seed_policy({.min_members = 1, .min_age_ms = min_age_ms});
+  const auto started = std::chrono::steady_clock::now();
+  keeper.Start();
+  EXPECT_EQ(keeper.seed_groups_kept(), 0u) << "a circle the seed has just seen is not kept";
+  ASSERT_TRUE(RunUntil([&] { return Holds(seed, dump->root); }));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(min_age_ms));
+  EXPECT_EQ(keeper.seed_groups_kept(), 1u);
   keeper.Stop();
 }
 

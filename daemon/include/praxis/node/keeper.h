@@ -20,6 +20,7 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 
 #include "praxis/node/node.h"
@@ -30,6 +31,8 @@ namespace praxis::node {
 // Which open groups a seed keeps the content of (issue 7).
 struct SeedPolicy {
   std::uint64_t min_members = 3;
+  // Measured from when this node first saw the group, not from its genesis'
+  // own date (which its author chose): a sham circle of fresh keys waits.
   std::uint64_t min_age_ms = 3'600'000;
   std::set<Id> groups;                                // non-empty: only these
   std::uint64_t group_quota = std::uint64_t{1} << 30;  // per group; 0: none
@@ -51,7 +54,7 @@ class Keeper {
     policy_ = std::move(policy);
   }
   // Whether the seed policy keeps `g`'s content now.
-  bool Keeps(const GroupState& g) const;
+  bool Keeps(const GroupState& g);
   void KeepCircles();
   bool seed_quota_reached() const { return quota_reached_; }
   std::size_t seed_groups_kept() const { return groups_kept_; }
@@ -73,7 +76,11 @@ class Keeper {
   asio::steady_timer timer_;
   bool stopped_ = false;
   bool seed_ = false;
+  // When this node first saw each group (kMeta group_seen:), for min_age.
+  std::uint64_t FirstSeen(const Id& group);
   SeedPolicy policy_;
+  std::map<Id, std::uint64_t> first_seen_;
+  bool first_seen_loaded_ = false;
   bool quota_reached_ = false;
   std::size_t groups_kept_ = 0;
   std::size_t groups_at_cap_ = 0;
