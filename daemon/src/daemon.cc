@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <systemd/sd-daemon.h>
 
@@ -92,6 +93,16 @@ std::string Format(const tcp::endpoint& ep) {
 
 }  // namespace
 
+// Every peer, handshake and RocksDB file is a descriptor; the soft limit
+// (often 1024) is a default, not a decision: take what the hard limit allows.
+static void RaiseDescriptorLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+    spdlog::warn("cannot raise the open-files limit: {}", std::strerror(errno));
+}
+
 Status RunDaemon(const DaemonOptions& opts) {
   crypto::InitCrypto();
   LogOptions log_opts{.level = opts.log_level, .format = opts.log_format, .file = opts.log_file};
@@ -99,6 +110,7 @@ Status RunDaemon(const DaemonOptions& opts) {
   if (opts.role != "member" && opts.role != "seed")
     return Status::InvalidArgument("unknown role '" + opts.role + "': member or seed");
   const bool seed = opts.role == "seed";
+  RaiseDescriptorLimit();
   const std::string dir = opts.data_dir.empty() ? DefaultDataDir() : opts.data_dir;
 
   auto lock = DataDirLock::Acquire(dir);

@@ -278,6 +278,29 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
   }
 }
 
+std::vector<Gossip::TableSize> Gossip::TableSizes() const {
+  std::size_t wants_cap = 0, lazy = 0, lazy_cap = 0, cursors = 0, cursors_cap = 0;
+  for (const auto& [id, l] : links_) {
+    wants_cap += opts_.max_wants_per_link;
+    lazy += l.lazy_roots.size();
+    lazy_cap += opts_.max_lazy_roots;
+    cursors += l.cursors.size();
+    cursors_cap += opts_.max_cursors_per_link;
+  }
+  // Outbound dials in flight may complete after inbound filled the slots.
+  return {{"links", links_.size(), opts_.max_active + opts_.max_dialing},
+          {"passive", passive_.size(), opts_.max_passive},
+          {"bans", bans_.size(), opts_.max_bans},
+          {"missing", missing_.size(), opts_.max_missing},
+          {"recent", recent_.size(), opts_.short_window},
+          {"wants", wants_.size(), wants_cap},
+          {"lazy_roots", lazy, lazy_cap},
+          {"cursors", cursors, cursors_cap},
+          {"deferred_from", deferred_from_.size(), opts_.max_missing},
+          {"pending", ingestor_.pending(), ingestor_.max_pending()},
+          {"failed_signatures", ingestor_.failed_remembered(), ingestor_.max_failed()}};
+}
+
 bool Gossip::LinkedSeed(const Id& member) const {
   for (const auto& [id, l] : links_)
     if (l.member == member && l.seed) return true;

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -563,6 +564,20 @@ bool Eventually(const std::function<bool()>& cond) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return cond();
+}
+
+std::string MetricsAddress(const TestNode& n) {
+  std::smatch m;
+  const std::string out = const_cast<TestNode&>(n).daemon().Stdout();
+  static const std::regex kLine(R"(metrics on http://([0-9.]+:[0-9]+)/metrics)");
+  return std::regex_search(out, m, kLine) ? m[1].str() : "";
+}
+
+double Sample(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  return -1;
 }
 
 std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,

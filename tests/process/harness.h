@@ -230,6 +230,12 @@ unsigned FileMode(const std::string& path);                // st_mode & 07777, o
 std::vector<std::string> ListDir(const std::string& dir);  // sorted names
 // GET http://HOST:PORT/PATH over loopback: status code and body, or nullopt
 // when nothing answers.
+// The address the daemon logged for its metrics endpoint ("" if none).
+std::string MetricsAddress(const TestNode& n);
+// One sample's value from Prometheus text (series with its labels, as
+// printed), or -1 when absent.
+double Sample(const std::string& text, const std::string& series);
+
 std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
                                                    const std::string& path);
 bool IsHexId(const Json& v);                               // a string of 64 lowercase hex digits

@@ -23,22 +23,6 @@
 namespace praxis::process_test {
 namespace {
 
-// The address the daemon logged for its metrics endpoint.
-std::string MetricsAddress(const TestNode& n) {
-  std::smatch m;
-  const std::string out = const_cast<TestNode&>(n).daemon().Stdout();
-  static const std::regex kLine(R"(metrics on http://([0-9.]+:[0-9]+)/metrics)");
-  return std::regex_search(out, m, kLine) ? m[1].str() : "";
-}
-
-// One sample's value from Prometheus text, or -1 when absent.
-double Sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-  return -1;
-}
-
 TEST(ProcessOperations, ConfigurationErrorsNameTheFileLineAndKeyAndFlagsWin) {
   TestNode n;
   const std::string cfg = n.tmp().Sub("praxis.toml");

@@ -272,6 +272,14 @@ class Gossip {
   std::size_t passive_count() const { return passive_.size(); }
   std::size_t dialing_count() const { return dialing_.size(); }
   const GossipCounters& counters() const { return counters_; }
+  // Entries and cap of every table a peer can make grow: what the
+  // adversarial tests and the operator's metrics watch.
+  struct TableSize {
+    const char* name;
+    std::size_t entries;
+    std::size_t cap;
+  };
+  std::vector<TableSize> TableSizes() const;
   // When a peer's digest last showed nothing this node lacks (0: never).
   Millis last_in_sync() const { return last_in_sync_; }
   const LogIndex& log_index() const { return index_; }

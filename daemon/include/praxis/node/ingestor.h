@@ -156,6 +156,9 @@ class Ingestor {
   std::uint64_t capped_by_group() const { return capped_by_group_; }
 
   std::size_t pending() const { return pending_count_; }
+  std::size_t max_pending() const { return opts_.max_pending; }
+  std::size_t failed_remembered() const { return failed_.size(); }
+  std::size_t max_failed() const { return opts_.max_failed; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
 
  private:
