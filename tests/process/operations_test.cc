@@ -258,9 +258,10 @@ TEST(ProcessOperations, ASeedKeepsAPublishingCirclesContentWithinItsQuota) {
   ASSERT_TRUE(Eventually([&] { return b.Praxis({"republish", share["announcement"]}).ok(); }));
   ASSERT_TRUE(Eventually([&] { return a.JsonOf({"stage", g})["stage"] == "practice"; }));
 
-  ASSERT_TRUE(seed.Start({"--role", "seed", "--seed", a_listen}));
-  ASSERT_TRUE(small.Start(
-      {"--role", "seed", "--seed", a_listen, "--quota", "100KiB", "--metrics", "127.0.0.1:0"}));
+  // No minimum age: these seeds keep what they see at once.
+  ASSERT_TRUE(seed.Start({"--role", "seed", "--seed", a_listen, "--seed-min-age", "0"}));
+  ASSERT_TRUE(small.Start({"--role", "seed", "--seed", a_listen, "--seed-min-age", "0", "--quota",
+                           "100KiB", "--metrics", "127.0.0.1:0"}));
   // The seed is no member, but a publishing circle's catalogue is anyone's.
   ASSERT_TRUE(Eventually([&] { return DuBytes(seed, "seed") == bytes.size(); }))
       << seed.JsonOf({"du"});
