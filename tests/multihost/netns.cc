@@ -34,6 +34,12 @@ const std::string& IpPath() {
 }
 
 void DeleteNamespace(const std::string& name) {
+  // A namespace outlives its name while processes run in it: end any that a
+  // killed test left (`ip netns pids`: processes in this namespace only).
+  const CmdResult pids = RunCommand({IpPath(), "netns", "pids", name});
+  std::istringstream in(pids.out);
+  for (pid_t pid; in >> pid;)
+    if (pid > 1) ::kill(pid, SIGKILL);
   (void)RunCommand({IpPath(), "netns", "del", name});
   std::error_code ec;
   fs::remove_all(kEtcNetns / name, ec);
