@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "process/harness.h"
 
@@ -20,7 +21,7 @@ using process_test::RunCommand;
 
 namespace {
 
-constexpr const char* kPrefix = "pxmh";
+constexpr std::string_view kPrefix = "pxmh";
 const fs::path kEtcNetns = "/etc/netns";
 
 const std::string& IpPath() {
@@ -65,7 +66,8 @@ std::string NetnsUnavailable() {
   if (FindTool("nft").empty()) return "nftables' `nft` is not installed";
   // Root without CAP_SYS_ADMIN (an unprivileged container) cannot.
   Netns probe("probe");
-  if (auto r = probe.Create(); !r) return std::string("cannot create a network namespace: ") + r.message();
+  if (auto r = probe.Create(); !r)
+    return std::string("cannot create a network namespace: ") + r.message();
   return "";
 }
 
@@ -77,7 +79,7 @@ void RemoveStaleNamespaces() {
     if (!name.starts_with(kPrefix)) continue;
     const auto dash = name.find('-');
     if (dash == std::string::npos) continue;
-    const pid_t pid = std::atoi(name.substr(std::string(kPrefix).size(), dash - std::string(kPrefix).size()).c_str());
+    const pid_t pid = std::atoi(name.substr(kPrefix.size(), dash - kPrefix.size()).c_str());
     if (pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH)) continue;  // still running
     DeleteNamespace(name);
   }
@@ -128,8 +130,8 @@ std::vector<std::string> Netns::Wrapper() const { return {IpPath(), "netns", "ex
                                 const std::string& dev_b) {
   // Created inside `a` with its peer moved straight into `b`: the machine's
   // own namespace never holds either end.
-  if (auto r = a.Ip({"link", "add", dev_a, "type", "veth", "peer", "name", dev_b, "netns",
-                     b.name()});
+  if (auto r =
+          a.Ip({"link", "add", dev_a, "type", "veth", "peer", "name", dev_b, "netns", b.name()});
       !r)
     return r;
   if (auto r = a.Ip({"link", "set", dev_a, "up"}); !r) return r;
