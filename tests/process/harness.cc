@@ -316,7 +316,9 @@ void Daemon::Spawn(std::vector<std::string> extra_args) {
   }
   const std::string out = log_prefix_ + ".stdout";
   const std::string err = log_prefix_ + ".stderr";
-  std::vector<std::string> argv = {PRAXISD_BIN, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = wrapper_;
+  argv.insert(argv.end(), {PRAXISD_BIN, "--data-dir", data_dir_});
+  if (!listen_.empty()) argv.insert(argv.end(), {"--listen", listen_});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   CmdOptions opts;
   opts.env = env_;
