@@ -48,7 +48,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
       "data_dir",  "listen",          "log_level",         "seeds",
       "network_key", "lan",           "advertise",         "max_upload_rate",
       "max_download_rate", "max_resource_size", "quota", "role", "metrics", "log_format",
-      "log_file", "author_rate"};
+      "log_file", "author_rate", "http"};
   static const std::map<std::string, std::uint64_t praxis::node::DaemonOptions::*> kBytes = {
       {"max_upload_rate", &praxis::node::DaemonOptions::max_upload_rate},
       {"max_download_rate", &praxis::node::DaemonOptions::max_download_rate},
@@ -115,6 +115,7 @@ bool ApplyConfig(const std::string& path, praxis::node::DaemonOptions& o,
     if (key == "network_key") o.network_key = s;
     if (key == "advertise") o.advertise = s;
     if (key == "metrics") o.metrics = s;
+    if (key == "http") o.http = s;
     if (key == "log_file") o.log_file = s;
     if (key == "role" || key == "log_format") {
       const bool ok = key == "role" ? (s == "member" || s == "seed") : (s == "text" || s == "json");
@@ -183,6 +184,10 @@ int main(int argc, char** argv) {
                   ->check(CLI::IsMember({"member", "seed"}));
   auto* metrics = app.add_option("--metrics", opts.metrics,
                                  "Serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  auto* http = app.add_option("--http", opts.http,
+                              "Serve the web page and HTTP API on HOST:PORT (default "
+                              "127.0.0.1:7421; off: none; beyond loopback a token is required, "
+                              "see docs/api.md)");
   auto* ar = app.add_option("--author-rate", opts.author_rate,
                             "Pushes accepted per author per second; the rest waits for catch-up "
                             "(default: 100 on seeds, no limit on members; 0: none)")
@@ -203,7 +208,7 @@ int main(int argc, char** argv) {
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
            {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota},
            {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile},
-           {"author_rate", ar}})
+           {"author_rate", ar}, {"http", http}})
     if (opt->count() > 0) given.insert(key);
   if (config.empty()) {
     // A praxis.toml in the data directory is read when no --config names one.
