@@ -81,6 +81,9 @@ async function main() {
     page.on("pageerror", (e) => problems.push("page error: " + e.message));
     page.on("requestfailed", (r) => { if (!r.url().includes("/events/stream")) problems.push("request failed: " + r.url()); });
     page.on("response", (r) => { if (r.status() >= 400) problems.push("HTTP " + r.status() + " for " + r.url()); });
+    // Offline: the page asks nothing of anyone but its own node.
+    const own = "http://" + a.status.http + "/";
+    page.on("request", (r) => { if (!r.url().startsWith(own) && !r.url().startsWith("data:")) problems.push("external request: " + r.url()); });
 
     await page.goto("http://" + a.status.http + "/");
     const card = page.locator('#groups [data-group="' + g + '"]');
