@@ -35,10 +35,10 @@ async function eventually(what, fn, ms = LIVENESS_MS) {
   }
 }
 
-async function startNode(name, seed) {
+async function startNode(name, seed, http = "127.0.0.1:0") {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
-  const args = ["--data-dir", dir, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"];
+  const args = ["--data-dir", dir, "--listen", "127.0.0.1:0", "--http", http];
   if (seed) args.push("--seed", seed);
   const out = fs.openSync(path.join(tmp, name + ".log"), "a");
   const child = spawn(PRAXISD, args, { stdio: ["ignore", out, out] });
@@ -133,6 +133,23 @@ async function main() {
     await page.screenshot({ path: path.join(SHOTS, "practice-circle.png"), clip: { x: 0, y: 0, width: 1280, height: 420 } });
     log("directory finds it by tag");
     await page.waitForTimeout(500);
+
+    // Beyond loopback the page asks for the token, and works once given it
+    // (in the address, #token=..., which it keeps and removes from view).
+    const d = await startNode("d", a.status.listen, "0.0.0.0:0");
+    const port = d.status.http.split(":").pop();
+    const token = fs.readFileSync(path.join(d.dir, "api-token"), "utf8").trim();
+    const asking = await (await browser.newContext()).newPage();
+    await asking.goto("http://127.0.0.1:" + port + "/");
+    await asking.locator("#token-box").waitFor({ state: "visible", timeout: LIVENESS_MS });
+    const given = await context.newPage();
+    given.on("console", (m) => { if (m.type() === "error") problems.push("console error (token page): " + m.text()); });
+    given.on("pageerror", (e) => problems.push("page error (token page): " + e.message));
+    await given.goto("http://127.0.0.1:" + port + "/#token=" + token);
+    await given.locator("#live.on").waitFor({ timeout: LIVENESS_MS });
+    if ((await given.locator("#member").textContent()) !== d.status.member.slice(0, 8)) throw new Error("the token page shows another node");
+    if (given.url().includes(token)) throw new Error("the token stays in the address bar");
+    log("beyond loopback: the page asks for the token and works with it");
   } finally {
     await browser.close();
   }
@@ -140,7 +157,14 @@ async function main() {
   log("screenshots in", SHOTS);
 }
 
-main().then(() => { stopAll(); log("PASS"); }, (e) => {
+// Stops the daemons and, once they have exited, removes their directories.
+async function stopAndClean() {
+  stopAll();
+  await Promise.all(daemons.map((d) => d.child.exitCode !== null ? null : new Promise((r) => d.child.once("exit", r))));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().then(async () => { await stopAndClean(); log("PASS"); }, (e) => {
   console.log("[browser] FAIL: " + (e && e.stack || e));
   for (const d of daemons) {
     try { console.log("---- " + d.name + " log\n" + fs.readFileSync(path.join(tmp, d.name + ".log"), "utf8").slice(-4000)); } catch (_) { /* none */ }
