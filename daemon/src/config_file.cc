@@ -56,6 +56,7 @@ const std::map<std::string, Spec>& Specs() {
       {"quota", Bytes{&O::quota}},
       {"role", Text{&O::role, {"member", "seed"}}},
       {"metrics", Text{&O::metrics, {}}},
+      {"http", Text{&O::http, {}}},
       {"log_format", Text{&O::log_format, {"text", "json"}}},
       {"log_file", Text{&O::log_file, {}}},
       {"author_rate", Number{&O::author_rate}},

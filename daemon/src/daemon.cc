@@ -31,6 +31,8 @@
 #include "praxis/net/lan_beacon.h"
 #include "praxis/node/data_dir.h"
 #include "praxis/node/holdings_digest.h"
+#include "praxis/node/api_auth.h"
+#include "praxis/node/http_api.h"
 #include "praxis/node/http_server.h"
 #include "praxis/node/keeper.h"
 #include "praxis/node/logging.h"
@@ -89,6 +91,36 @@ std::string Format(const tcp::endpoint& ep) {
   std::string host = ep.address().to_string();
   if (ep.address().is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(ep.port());
+}
+
+// Serves the web page and API on HOST:PORT; beyond loopback only with the
+// data directory's API token. Fills `api`.
+Result<std::unique_ptr<HttpServer>> StartHttpApi(const std::string& host_port,
+                                                 const std::string& dir, Node& node,
+                                                 PeerManager& peers, std::unique_ptr<HttpApi>& api) {
+  std::string host = HostOf(host_port);
+  if (host == host_port)
+    return Err(Status::InvalidArgument("--http '" + host_port + "' is not HOST:PORT"));
+  ApiAccess access{.host = host};
+  if (!IsLoopbackHost(host)) {
+    auto token = LoadOrCreateApiToken(dir);
+    if (!token) return Err(token.error());
+    access.token = *token;
+  }
+  // civetweb binds addresses, not names.
+  const std::string bind =
+      host == "localhost" ? "127.0.0.1" + host_port.substr(host.size()) : host_port;
+  api = std::make_unique<HttpApi>(node, &peers);
+  // Each open event stream (a page) holds a thread.
+  auto server = HttpServer::Start(
+      bind, [a = api.get()](const HttpRequest& r) { return a->Serve(r); }, {.threads = 8});
+  if (!server) return Err(server.error());
+  access.port = (*server)->port();
+  api->set_access(access);
+  node.set_http_address((*server)->bound());
+  if (!access.token.empty())
+    spdlog::info("HTTP API beyond loopback: requests need the token in {}/{}", dir, kApiTokenFile);
+  return server;
 }
 
 }  // namespace
@@ -223,6 +255,19 @@ Status RunDaemon(const DaemonOptions& opts) {
                             .groups = std::move(seed_groups),
                             .group_quota = opts.seed_group_quota});
   keeper.Start();
+  // The web page and HTTP API. A node that cannot serve them warns once and
+  // runs without: they are a window on the node, not the node.
+  std::unique_ptr<HttpApi> api;
+  std::unique_ptr<HttpServer> api_http;
+  if (!opts.http.empty() && opts.http != "off") {
+    auto started = StartHttpApi(opts.http, dir, node, peers, api);
+    if (started) {
+      api_http = std::move(*started);
+    } else {
+      spdlog::warn("{}; running without the web page and HTTP API", started.error().message());
+      api.reset();
+    }
+  }
 
   // Ready: listening (when asked to), and caught up with a peer once (or no
   // seeds to catch up from).
@@ -303,6 +348,7 @@ Status RunDaemon(const DaemonOptions& opts) {
   spdlog::info("control socket {}", control.path());
   if (!opts.listen.empty()) spdlog::info("listening on {}", node.listen_address());
   if (http) spdlog::info("metrics on http://{}/metrics", http->bound());
+  if (api_http) spdlog::info("web page and API on http://{}/", api_http->bound());
   sd_notifyf(0, "READY=1\nSTATUS=listening on %s", node.listen_address().c_str());
 
   asio::steady_timer stop_deadline(io);
@@ -321,6 +367,8 @@ Status RunDaemon(const DaemonOptions& opts) {
     sd_notify(0, "STOPPING=1");
     signals.async_wait(on_signal);  // a second one exits at once
     http.reset();
+    if (api) api->Stop();
+    api_http.reset();
     control.Stop();
     keeper.Stop();
     if (lan) lan->Stop();

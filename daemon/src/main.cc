@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
                   ->check(CLI::IsMember({"member", "seed"}));
   auto* metrics = app.add_option("--metrics", opts.metrics,
                                  "Serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  auto* http = app.add_option("--http", opts.http,
+                              "Serve the web page and HTTP API on HOST:PORT (default "
+                              "127.0.0.1:7421; off: none; beyond loopback a token is required, "
+                              "see docs/api.md)");
   auto* ar = app.add_option("--author-rate", opts.author_rate,
                             "Pushes accepted per author per second; the rest waits for catch-up "
                             "(default: 100 on seeds, no limit on members; 0: none)")
@@ -98,7 +102,7 @@ int main(int argc, char** argv) {
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
            {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota},
            {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile},
-           {"author_rate", ar}, {"db_cache", cache}, {"db_write_buffer", wbuf},
+           {"author_rate", ar}, {"http", http}, {"db_cache", cache}, {"db_write_buffer", wbuf},
            {"max_author_announcements", max_author}, {"max_group_announcements", max_group},
            {"seed_min_members", min_members}, {"seed_min_age", min_age},
            {"seed_groups", seed_groups}, {"seed_group_quota", group_quota}})

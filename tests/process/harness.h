@@ -249,6 +249,20 @@ double Sample(const std::string& text, const std::string& series);
 
 std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
                                                    const std::string& path);
+// One HTTP/1.1 exchange over loopback with any method, headers and body.
+// `headers` replace the defaults of the same name (Host: HOST:PORT);
+// a header given with an empty value is left out.
+struct HttpReply {
+  int status = 0;
+  std::string head;  // status line and headers, as sent
+  std::string body;
+  // The body parsed as JSON (null when it is not JSON).
+  Json JsonBody() const;
+};
+std::optional<HttpReply> HttpCall(const std::string& host_port, const std::string& method,
+                                  const std::string& path,
+                                  std::vector<std::pair<std::string, std::string>> headers = {},
+                                  const std::string& body = "");
 bool IsHexId(const Json& v);                               // a string of 64 lowercase hex digits
 bool IsHexId(const std::string& s);
 

@@ -33,6 +33,9 @@ struct DaemonOptions {
   // catch-up; < 0: the role's default (seeds 100, members no limit), 0: none.
   double author_rate = -1;
   std::string metrics;          // HOST:PORT for /metrics, /healthz, /readyz; empty: off
+  // HOST:PORT for the web page and HTTP API (docs/api.md); "" or "off": none.
+  // Beyond loopback, requests need the token in DATA_DIR/api-token.
+  std::string http = "127.0.0.1:7421";
   std::string log_format = "text";  // text | json (JSON lines)
   std::string log_file;             // empty: stdout; SIGHUP reopens it
   // RocksDB memory: the block cache shared by all columns and the memtable
