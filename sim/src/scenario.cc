@@ -119,6 +119,7 @@ ScenarioResult RunScenario(const ScenarioOptions& o) {
       due.emplace(work.items[queue[static_cast<std::size_t>(a)].front()].at, a);
 
   bool crashed = false;
+  Millis next_report = 0;
   auto run_to = [&](Millis t) {
     for (Millis step = sim.now(); step < t;) {
       step = std::min(t, step + 10'000);
@@ -131,10 +132,12 @@ ScenarioResult RunScenario(const ScenarioOptions& o) {
         crashed = true;
       }
       sim.RunUntil(step);
-      if (o.progress)
+      if (o.progress && sim.now() >= next_report) {
+        next_report = sim.now() + 10'000;
         std::cerr << fmt::format("  sim t={:.0f}s events={} links={}\n",
                                  static_cast<double>(sim.now() - t0) / 1000.0,
                                  sim.events_processed(), sim.links_up());
+      }
     }
   };
   while (!due.empty() && due.top().first <= horizon) {
