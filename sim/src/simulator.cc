@@ -323,42 +323,42 @@ void Simulator::Call(int i, const std::function<void(node::Gossip&)>& fn,
                      const std::string* frame) {
   Node& n = *nodes_[static_cast<std::size_t>(i)];
   if (!n.up) return;
-  const node::GossipCounters before = n.gossip->counters();
+  const std::uint64_t hops_before = n.gossip->counters().hops_total;
   calling_ = i;
   fn(*n.gossip);
   calling_ = -1;
   if (!accepted_now_.empty()) {
-    // Hops: the engine adds them up per delivery; one accepted (the usual
-    // case) is exact. Several (a frame that unblocked deferred ones): the
-    // frame's own announcement has its Delivery's count + 1, the rest share
-    // what is left.
-    const node::GossipCounters& after = n.gossip->counters();
-    std::uint64_t hops_left = after.hops_total - before.hops_total;
     std::vector<node::Announcement> accepted = std::move(accepted_now_);
     accepted_now_.clear();
-    std::vector<std::uint32_t> hops(accepted.size(), 0);
-    std::size_t unassigned = accepted.size();
-    if (accepted.size() > 1 && frame && FieldOf(*frame) == kDeliveryField) {
-      wire::PeerMessage m;
-      if (m.ParseFromString(*frame))
-        for (std::size_t k = 0; k < accepted.size(); ++k)
-          if (accepted[k].envelope == m.delivery().envelope()) {
-            hops[k] = m.delivery().hops() + 1;
-            hops_left -= std::min<std::uint64_t>(hops_left, hops[k]);
-            --unassigned;
-            hops[k] |= 0x80000000u;  // assigned
-          }
-    }
-    for (std::size_t k = 0; k < accepted.size(); ++k) {
-      if (hops[k] & 0x80000000u) {
-        hops[k] &= 0x7fffffffu;
-      } else {
-        hops[k] = static_cast<std::uint32_t>(unassigned ? hops_left / unassigned : 0);
-      }
-      if (on_accepted_) on_accepted_(i, accepted[k], now_, hops[k]);
-    }
+    const std::vector<std::uint32_t> hops =
+        HopsOf(accepted, n.gossip->counters().hops_total - hops_before, frame);
+    for (std::size_t k = 0; k < accepted.size(); ++k) on_accepted_(i, accepted[k], now_, hops[k]);
   }
   Reschedule(i);
+}
+
+std::vector<std::uint32_t> Simulator::HopsOf(const std::vector<node::Announcement>& accepted,
+                                             std::uint64_t hops_total, const std::string* frame) {
+  // The engine adds up hops per delivery: with one accepted (the usual
+  // case) the sum is its count. A frame that unblocked deferred ones: its
+  // own announcement has its Delivery's count + 1, the rest share the rest.
+  std::vector<std::uint32_t> hops(accepted.size(), 0);
+  std::vector<bool> known(accepted.size(), false);
+  std::size_t unknown = accepted.size();
+  if (accepted.size() > 1 && frame && FieldOf(*frame) == kDeliveryField) {
+    wire::PeerMessage m;
+    if (m.ParseFromString(*frame))
+      for (std::size_t k = 0; k < accepted.size(); ++k)
+        if (accepted[k].envelope == m.delivery().envelope()) {
+          hops[k] = m.delivery().hops() + 1;
+          hops_total -= std::min<std::uint64_t>(hops_total, hops[k]);
+          known[k] = true;
+          --unknown;
+        }
+  }
+  for (std::size_t k = 0; k < accepted.size(); ++k)
+    if (!known[k]) hops[k] = static_cast<std::uint32_t>(hops_total / unknown);
+  return hops;
 }
 
 void Simulator::Reschedule(int i) {

@@ -150,6 +150,10 @@ class Simulator {
   // Runs `fn` on node i's engine, then reports what it accepted and
   // reschedules its timer.
   void Call(int i, const std::function<void(node::Gossip&)>& fn, const std::string* frame = nullptr);
+  // Hops of each announcement accepted in one call, whose hops add up to
+  // `hops_total` (the engine's counter), `frame` being what the call handled.
+  static std::vector<std::uint32_t> HopsOf(const std::vector<node::Announcement>& accepted,
+                                           std::uint64_t hops_total, const std::string* frame);
   void Reschedule(int i);
   LinkId NewLink() { return next_link_++; }
 
