@@ -43,6 +43,7 @@ Result<std::unique_ptr<Gossip>> Gossip::Open(Ingestor& ingestor, storage::Store&
   g->now_ = now;
   g->last_persist_ = now;
   g->next_shuffle_ = now + g->opts_.shuffle_every;
+  g->next_rotate_ = g->opts_.rotate_every ? now + g->opts_.rotate_every : ~Millis{0};
   g->next_sync_ = now + g->opts_.sync_every;
   g->LoadKnown();
   return g;
@@ -71,6 +72,9 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
                       const std::string& dialed, Millis now) {
   now_ = now;
   if (!dialed.empty()) dialing_.erase(dialed);
+  // Whatever becomes of it, the rotation's dial has answered.
+  const bool rotation = !inbound && !rotating_.empty() && dialed == rotating_;
+  if (rotation) rotating_.clear();
   auto refuse = [&](const Status& why) {
     ++counters_.refused_links;
     spdlog::debug("refusing link to {} ({}): {}", member.Short(), remote, why.message());
@@ -120,6 +124,14 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
   }
   auto [it, _] = links_.emplace(link, std::move(l));
   by_member_[member] = link;
+  if (rotation) {
+    // The replacement is up: one older outbound link makes room for it.
+    std::vector<Link*> older;
+    for (auto& [id, other] : links_)
+      if (id != link && !other.inbound) older.push_back(&other);
+    if (links_.size() > opts_.active_target && !older.empty())
+      Drop(*older[rng_() % older.size()], Status::Cancelled("rotated out for a new peer"));
+  }
   spdlog::info("peer up {} {} ({})", member.Short(), remote, inbound ? "inbound" : "outbound");
   SendHello(it->second);
   SendDigest(it->second);
@@ -831,6 +843,10 @@ void Gossip::Tick(Millis now) {
       SendExchange(it->second);
     }
   }
+  if (now >= next_rotate_) {
+    next_rotate_ = now + opts_.rotate_every;
+    Rotate(now);
+  }
   if (passive_dirty_ && now >= last_persist_ + opts_.persist_every) Persist(now);
   if (ext_) ext_->Tick(now);
 }
@@ -858,7 +874,7 @@ Millis Gossip::NextDeadline() const {
     for (const auto& [addr, k] : passive_)
       if (Dialable(addr, k, now_)) next = std::min(next, std::max(k.next_try, now_));
   if (passive_dirty_) next = std::min(next, last_persist_ + opts_.persist_every);
-  if (!links_.empty()) next = std::min({next, next_shuffle_, next_sync_});
+  if (!links_.empty()) next = std::min({next, next_shuffle_, next_sync_, next_rotate_});
   if (ext_) next = std::min(next, ext_->NextDeadline());
   return next;
 }

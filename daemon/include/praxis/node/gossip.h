@@ -86,6 +86,11 @@ struct GossipOptions {
   Millis shuffle_every = 30'000;  // peer exchange with one random link (HyParView's shuffle)
   Millis sync_every = 10'000;     // digests exchanged with one random link (anti-entropy)
   Millis sync_quiet = 5'000;      // ...comparing only groups with nothing new for this long
+  // A node whose active set is full swaps one outbound link for a random
+  // known address this often. Without it a partition longer than the idle
+  // timeout never heals: each side refills its active sets from itself and
+  // then nobody wants a link across. 0: never.
+  Millis rotate_every = 120'000;
   std::size_t max_bans = 10'000;
   std::size_t max_missing_per_link = 8'192;  // advertised ids awaited, first heard from a link
   std::size_t max_missing = 65'536;          // advertised ids awaited in all
@@ -375,6 +380,7 @@ class Gossip {
   // Membership.
   void MaintainActive(Millis now);
   bool WantsDials() const;
+  void Rotate(Millis now);
   bool Dialable(const std::string& address, const Known& k, Millis now) const;
   void AddKnown(const std::string& address, FoundBy how, Millis now, std::optional<Id> member);
   void Persist(Millis now);
@@ -401,6 +407,8 @@ class Gossip {
   Millis last_persist_ = 0;
   Millis next_shuffle_ = 0;
   Millis next_sync_ = 0;
+  Millis next_rotate_ = 0;
+  std::string rotating_;  // the address dialled to replace a link, until it answers
   std::unordered_map<Id, Millis, IdHash> group_changed_;  // log group -> last new announcement
   Millis now_ = 0;                                        // time of the event being handled
   Millis last_in_sync_ = 0;
