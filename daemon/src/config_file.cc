@@ -86,15 +86,19 @@ std::optional<std::string> Assign(const Spec& spec, const toml::node& v, O& o) {
   struct Visitor {
     const toml::node& v;
     O& o;
+    // is_integer() first: value<int64_t>() of a float beyond int64 is an
+    // undefined cast inside toml++ (found by the config fuzz target).
     std::optional<std::string> operator()(const Bytes& b) {
+      if (!v.is_integer()) return "must be a whole number of bytes";
       auto n = v.value<std::int64_t>();
-      if (!v.is_integer() || !n || *n < 0) return "must be a whole number of bytes";
+      if (!n || *n < 0) return "must be a whole number of bytes";
       o.*b.field = static_cast<std::uint64_t>(*n);
       return std::nullopt;
     }
     std::optional<std::string> operator()(const Count& c) {
+      if (!v.is_integer()) return "must be a whole number >= 0";
       auto n = v.value<std::int64_t>();
-      if (!v.is_integer() || !n || *n < 0) return "must be a whole number >= 0";
+      if (!n || *n < 0) return "must be a whole number >= 0";
       o.*c.field = static_cast<std::uint64_t>(*n);
       return std::nullopt;
     }

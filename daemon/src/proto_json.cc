@@ -2,6 +2,8 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "praxis/storage/id.h"
+
 namespace praxis::node {
 
 namespace {
@@ -9,17 +11,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-std::string Hex(const std::string& raw) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw.size() * 2);
-  for (unsigned char c : raw) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 ApiJson Single(const Message& m, const Reflection* r, const FieldDescriptor* f) {
   switch (f->cpp_type()) {
@@ -42,7 +33,7 @@ ApiJson Single(const Message& m, const Reflection* r, const FieldDescriptor* f) 
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string s = r->GetString(m, f);
       if (f->type() != FieldDescriptor::TYPE_BYTES) return s;
-      return s.empty() ? ApiJson(nullptr) : ApiJson(Hex(s));
+      return s.empty() ? ApiJson(nullptr) : ApiJson(ToHex(s));
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
       return r->HasField(m, f) ? ProtoToJson(r->GetMessage(m, f)) : ApiJson(nullptr);
@@ -70,7 +61,7 @@ ApiJson Element(const Message& m, const Reflection* r, const FieldDescriptor* f,
       return r->GetRepeatedEnum(m, f, i)->name();
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string s = r->GetRepeatedString(m, f, i);
-      return f->type() == FieldDescriptor::TYPE_BYTES ? ApiJson(Hex(s)) : ApiJson(s);
+      return f->type() == FieldDescriptor::TYPE_BYTES ? ApiJson(ToHex(s)) : ApiJson(s);
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
       return ProtoToJson(r->GetRepeatedMessage(m, f, i));

@@ -63,6 +63,7 @@ TEST(ConfigFile, MistakesNameFileLineAndKey) {
       {"listen = \"x:1\"\nrole = \"king\"\n", "praxis.toml:2: key 'role' must be \"member\" or \"seed\", not 'king'"},
       {"\n\nmetricz = 1\n", "praxis.toml:3: unknown key 'metricz'"},
       {"quota = -1\n", "praxis.toml:1: key 'quota' must be a whole number of bytes"},
+      {"quota = 2.2e33\n", "praxis.toml:1: key 'quota' must be a whole number of bytes"},
       {"seed_min_members = \"three\"\n", "praxis.toml:1: key 'seed_min_members' must be a whole"},
       {"seed_groups = [1, 2]\n", "praxis.toml:1: key 'seed_groups' must be a list of group ids"},
       {"lan = \"yes\"\n", "praxis.toml:1: key 'lan' must be true or false"},
