@@ -133,6 +133,10 @@ void GossipNet::Send(int from, LinkId link, std::string frame) {
   if (it == pipes_.end()) return;
   LinkEnd to = it->second.to;
   if (to.probe < 0 && Cut(from, to.node)) return;  // lost in the partition
+  if (muted_.count(from)) {
+    wire::PeerMessage m;
+    if (m.ParseFromString(frame) && m.has_delivery()) return;  // swallowed
+  }
   At(now_ + it->second.latency,
      [this, to, frame = std::move(frame)]() mutable { Deliver(to, std::move(frame)); });
 }

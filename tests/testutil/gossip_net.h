@@ -76,6 +76,10 @@ class GossipNet {
   // `side[i]` is node i's side; nodes beyond it are on side 0.
   void Partition(std::vector<int> side) { side_ = std::move(side); }
   void Heal() { side_.clear(); }
+  // A node that takes everything in and passes nothing on: its deliveries
+  // (pushes and replies) are lost; pings, digests and advertisements still
+  // go out, so it looks alive and keeps its links.
+  void Mute(int i) { muted_.insert(i); }
   bool Cut(int a, int b) const { return SideOf(a) != SideOf(b); }
 
   // Publishes `a` as node i's own announcement (applied and written first).
@@ -151,6 +155,7 @@ class GossipNet {
   node::Millis now_ = 1'000;
   int next_probe_ = 0;
   std::vector<int> side_;  // empty: no partition
+  std::set<int> muted_;
   friend class Transport;
 };
 
