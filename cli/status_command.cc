@@ -25,6 +25,7 @@ Status RunStatus(const GlobalOptions& globals) {
                           {"gossip", gossip},
                           {"transfer", transfer},
                           {"listen", s.listen()},
+                          {"http", s.http()},
                           {"peers", s.peers()},
                           {"groups", s.groups()},
                           {"announcements", s.announcements()},
@@ -38,6 +39,7 @@ Status RunStatus(const GlobalOptions& globals) {
   }
   PrintFields(std::cout, {{"member", HexId(s.member())},
                           {"listen", s.listen().empty() ? "not listening" : s.listen()},
+                          {"web", s.http().empty() ? "off" : "http://" + s.http() + "/"},
                           {"peers", std::to_string(s.peers())},
                           {"groups", std::to_string(s.groups())},
                           {"announcements", std::to_string(s.announcements())},

@@ -15,6 +15,7 @@ PACKAGES=(
   libcivetweb-dev libsystemd-dev  # HTTP endpoints (metrics, health); sd_notify readiness
   golang-github-flynn-noise-dev  # ships the published Noise test vectors (tests/unit/noise_test.cc)
   iproute2  # `ip netns` for the LAN beacon test (tests/netns/); absent from minimal images
+  nftables  # `nft` masquerade: the NAT router of the several-hosts test (tests/multihost/)
   python3-yaml systemd  # tests/deploy: parse deploy/*.yaml; systemd-analyze verify on installed units
 )
 

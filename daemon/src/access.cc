@@ -24,7 +24,8 @@ bool PublishesToAll(const GroupState& g) {
          g.engine->Report().stage >= Stage::kPractice;
 }
 
-bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root) {
+bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root,
+              bool seed) {
   bool allowed = false;
   ForEachShareOf(ingestor, store, root, /*live_only=*/true, [&](const Announcement& a) {
     if (!a.group) return true;
@@ -32,7 +33,8 @@ bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const
     const Id group = *a.group;
     const GroupState* g = ingestor.Group(group);
     if (!g) return true;
-    if (Member(ingestor, member, group) || PublishesToAll(*g)) {
+    if (Member(ingestor, member, group) || PublishesToAll(*g) ||
+        (seed && !g->genesis.invite_only())) {
       allowed = true;
       return false;
     }

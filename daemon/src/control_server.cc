@@ -44,18 +44,50 @@ using control_internal::Lower;
 using control_internal::PoolAwait;
 using control_internal::PublishAwait;
 
+const char* CodeName(Code c) {
+  switch (c) {
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIOError:
+      return "io_error";
+    case Code::kProtocol:
+      return "protocol";
+    case Code::kDeferred:
+      return "deferred";
+    case Code::kTimedOut:
+      return "timed_out";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+  }
+  return "unknown";
+}
+
 control::Response ErrorResponse(const Status& s) {
   control::Response r;
   std::string msg = s.message();
   std::replace(msg.begin(), msg.end(), '\n', ' ');
   r.mutable_error()->set_message(msg);
+  r.mutable_error()->set_code(CodeName(s.code()));
   return r;
 }
 
+// One client of the control API. Replies go to the socket, or, for callers
+// that are not a socket (the HTTP API), into `collected`.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Node& node, PeerManager* peers, stream::socket socket)
-      : node_(node), peers_(peers), socket_(std::move(socket)) {}
+  Session(Node& node, PeerManager* peers, stream::socket socket,
+          std::vector<control::Response>* collected = nullptr)
+      : node_(node), peers_(peers), socket_(std::move(socket)), collected_(collected) {}
 
   awaitable<void> Run() {
     auto self = shared_from_this();
@@ -65,52 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
- private:
-  // Returns false on end of stream or a malformed frame (the session ends).
-  awaitable<bool> Read(control::Request& req) {
-    std::array<std::uint8_t, 4> len{};
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(len), kTuple);
-    if (ec) co_return false;
-    std::uint32_t size = keys::ReadU32({reinterpret_cast<const char*>(len.data()), 4});
-    if (size > kMaxControlFrame) {
-      spdlog::warn("control: frame of {} bytes refused", size);
-      co_return false;
-    }
-    buf_.resize(size);
-    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(buf_), kTuple);
-    if (ec2) co_return false;
-    if (!req.ParseFromString(buf_)) {
-      {
-        Status failure_ = Status::InvalidArgument("malformed control request");
-        co_await Fail(failure_);
-      }
-      co_return false;
-    }
-    co_return true;
-  }
-
-  awaitable<bool> Write(const control::Response& resp) {
-    std::string out;
-    keys::AppendU32(out, static_cast<std::uint32_t>(resp.ByteSizeLong()));
-    resp.AppendToString(&out);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kTuple);
-    co_return !ec;
-  }
-
-  // g++ 12 mishandles temporaries inside co_await expressions (conditional
-  // operands, by-value coroutine arguments): results are kept in named locals
-  // and every coroutine takes its arguments by reference.
-  awaitable<bool> Fail(const Status& s) {
-    control::Response err = ErrorResponse(s);
-    co_return co_await Write(err);
-  }
-
-  awaitable<bool> Reply(const Result<control::Response>& r) {
-    if (r) co_return co_await Write(*r);
-    control::Response err = ErrorResponse(r.error());
-    co_return co_await Write(err);
-  }
-
+  // Answers one request; false when the session should end.
   awaitable<bool> Handle(const control::Request& req) {
     using R = control::Request;
     Result<control::Response> r =
@@ -191,12 +178,66 @@ class Session : public std::enable_shared_from_this<Session> {
         bool alive = co_await Watch(req.watch());
         co_return alive;
       }
+      case R::kFetch:
+        r = Fetch(req.fetch());
+        break;
       default:
         break;
     }
     bool alive = co_await Reply(r);
     co_return alive;
   }
+
+ private:
+  // Returns false on end of stream or a malformed frame (the session ends).
+  awaitable<bool> Read(control::Request& req) {
+    std::array<std::uint8_t, 4> len{};
+    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(len), kTuple);
+    if (ec) co_return false;
+    std::uint32_t size = keys::ReadU32({reinterpret_cast<const char*>(len.data()), 4});
+    if (size > kMaxControlFrame) {
+      spdlog::warn("control: frame of {} bytes refused", size);
+      co_return false;
+    }
+    buf_.resize(size);
+    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(buf_), kTuple);
+    if (ec2) co_return false;
+    if (!req.ParseFromString(buf_)) {
+      {
+        Status failure_ = Status::InvalidArgument("malformed control request");
+        co_await Fail(failure_);
+      }
+      co_return false;
+    }
+    co_return true;
+  }
+
+  awaitable<bool> Write(const control::Response& resp) {
+    if (collected_) {
+      collected_->push_back(resp);
+      co_return true;
+    }
+    std::string out;
+    keys::AppendU32(out, static_cast<std::uint32_t>(resp.ByteSizeLong()));
+    resp.AppendToString(&out);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kTuple);
+    co_return !ec;
+  }
+
+  // g++ 12 mishandles temporaries inside co_await expressions (conditional
+  // operands, by-value coroutine arguments): results are kept in named locals
+  // and every coroutine takes its arguments by reference.
+  awaitable<bool> Fail(const Status& s) {
+    control::Response err = ErrorResponse(s);
+    co_return co_await Write(err);
+  }
+
+  awaitable<bool> Reply(const Result<control::Response>& r) {
+    if (r) co_return co_await Write(*r);
+    control::Response err = ErrorResponse(r.error());
+    co_return co_await Write(err);
+  }
+
 
   awaitable<Result<control::Response>> Import(const control::ImportRequest& req) {
     constexpr int kMaxImport = 10'000;
@@ -216,7 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Overload slows the publisher (this reply waits) rather than dropping
     // anything: links whose outbox overflows would be cut.
     constexpr std::size_t kMaxBacklog = 256 << 10;
-    asio::steady_timer wait(socket_.get_executor());
+    asio::steady_timer wait(node_.executor());
     for (int i = 0; peers_ && peers_->TotalBacklog() > kMaxBacklog && i < 12'000; ++i) {
       wait.expires_after(std::chrono::milliseconds(5));
       (void)co_await wait.async_wait(kTuple);
@@ -274,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
       bool overflow = false;
       asio::steady_timer wake;
     };
-    auto q = std::make_shared<Queue>(socket_.get_executor());
+    auto q = std::make_shared<Queue>(node_.executor());
     control::Response ack;
     ack.mutable_ack();
     if (!co_await Write(ack)) co_return false;
@@ -321,6 +362,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto* s = r.mutable_status();
     s->set_member(node_.member().Str());
     s->set_listen(node_.listen_address());
+    s->set_http(node_.http_address());
     s->set_peers(peers_ ? peers_->peer_count() : 0);
     s->set_groups(node_.ingestor().Groups().size());
     s->set_announcements(node_.ingestor().accepted_total());
@@ -798,7 +840,7 @@ class Session : public std::enable_shared_from_this<Session> {
       co_return Err(Status::NotFound("unknown announcement or content " + root.Hex() +
                                      ": not held here, and no peer is connected to ask"));
     if (Status s = peers_->Fetch(root); !s.ok()) co_return Err(s);
-    asio::steady_timer tick(socket_.get_executor());
+    asio::steady_timer tick(node_.executor());
     for (;;) {
       const FetchProgress* p = peers_->transfer().Progress(root);
       if (!p) co_return Err(Status::Cancelled("the fetch of " + root.Short() + " was dropped"));
@@ -884,7 +926,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!co_await Write(r)) co_return false;
     // While fetching, each chunk goes to the client as soon as it is stored:
     // the file is written as the network brings it, not after.
-    asio::steady_timer wait(socket_.get_executor());
+    asio::steady_timer wait(node_.executor());
     // Read without a second BLAKE2b: each chunk's hash was checked when it
     // was stored, and RocksDB checks every blob's CRC on read.
     auto read = [&](const Id& c) -> Result<std::string> {
@@ -992,9 +1034,58 @@ class Session : public std::enable_shared_from_this<Session> {
     return std::nullopt;
   }
 
+  // Starts (or only reports) a fetch into this node's store without
+  // streaming the content back: the web page's fetch button.
+  Result<control::Response> Fetch(const control::FetchRequest& req) {
+    auto content = ResolveContent(req.id());
+    if (!content) return Err(content.error());
+    auto& [root, share] = *content;
+    if (share) {
+      auto gone = node_.ingestor().Retracted(share->id);
+      if (gone && *gone)
+        return Err(Status::NotFound(share->id.Short() +
+                                    " was retracted by its author; its content is not served"));
+    }
+    control::Response r;
+    auto* fp = r.mutable_fetch_progress();
+    fp->set_root(root.Str());
+    auto held = HeldSize(node_.store(), root);
+    if (!held) return Err(held.error());
+    if (*held) {
+      fp->set_held(true);
+      fp->set_size(**held);
+      fp->set_have_bytes(**held);
+      return r;
+    }
+    const FetchProgress* p = peers_ ? peers_->transfer().Progress(root) : nullptr;
+    const bool running = p && !p->done && p->failed.ok();
+    if (req.start() && !running) {
+      if (!peers_)
+        return Err(Status::NotFound("content " + root.Short() +
+                                    " is not held on this node, and the node has no network"));
+      if (auto why = WhyNotServed(root)) return Err(*why);
+      if (peers_->peer_count() == 0 && !NamedHere(root))
+        return Err(Status::NotFound("unknown announcement or content " + root.Hex() +
+                                    ": not held here, and no peer is connected to ask"));
+      if (Status s = peers_->Fetch(root); !s.ok()) return Err(s);
+      p = peers_->transfer().Progress(root);
+    }
+    if (!p) return r;
+    fp->set_size(p->size);
+    fp->set_have_bytes(p->have_bytes);
+    fp->set_holders(static_cast<std::uint32_t>(p->holders));
+    fp->set_peers(static_cast<std::uint32_t>(p->bytes_from.size()));
+    fp->set_resumed_bytes(p->resumed_bytes);
+    fp->set_fetching(!p->done && p->failed.ok());
+    fp->set_held(p->done && p->failed.ok());
+    if (!p->failed.ok()) fp->set_failed(p->failed.message());
+    return r;
+  }
+
   Node& node_;
   PeerManager* peers_;
   stream::socket socket_;
+  std::vector<control::Response>* collected_;
   std::string buf_;
 };
 
@@ -1013,6 +1104,28 @@ awaitable<void> AcceptLoop(Node& node, PeerManager* peers, stream::acceptor& acc
 }
 
 }  // namespace
+
+awaitable<control::Response> AnswerControl(Node& node, PeerManager* peers,
+                                           const control::Request& req) {
+  using R = control::Request;
+  switch (req.req_case()) {
+    case R::kShareBegin:
+    case R::kData:
+    case R::kShareEnd:
+    case R::kGet:
+    case R::kWatch:
+      co_return ErrorResponse(
+          Status::InvalidArgument("this request streams: use the control socket"));
+    default:
+      break;
+  }
+  std::vector<control::Response> out;
+  auto session = std::make_shared<Session>(node, peers, stream::socket(node.executor()), &out);
+  bool alive = co_await session->Handle(req);
+  (void)alive;
+  if (out.empty()) co_return ErrorResponse(Status::IOError("the request produced no reply"));
+  co_return out.back();
+}
 
 ControlServer::ControlServer(Node& node, std::string socket_path, PeerManager* peers)
     : node_(node), peers_(peers), path_(std::move(socket_path)) {}

@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <systemd/sd-daemon.h>
 
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -29,6 +31,8 @@
 #include "praxis/net/lan_beacon.h"
 #include "praxis/node/data_dir.h"
 #include "praxis/node/holdings_digest.h"
+#include "praxis/node/api_auth.h"
+#include "praxis/node/http_api.h"
 #include "praxis/node/http_server.h"
 #include "praxis/node/keeper.h"
 #include "praxis/node/logging.h"
@@ -89,7 +93,47 @@ std::string Format(const tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
+// Serves the web page and API on HOST:PORT; beyond loopback only with the
+// data directory's API token. Fills `api`.
+Result<std::unique_ptr<HttpServer>> StartHttpApi(const std::string& host_port,
+                                                 const std::string& dir, Node& node,
+                                                 PeerManager& peers, std::unique_ptr<HttpApi>& api) {
+  std::string host = HostOf(host_port);
+  if (host == host_port)
+    return Err(Status::InvalidArgument("--http '" + host_port + "' is not HOST:PORT"));
+  ApiAccess access{.host = host};
+  if (!IsLoopbackHost(host)) {
+    auto token = LoadOrCreateApiToken(dir);
+    if (!token) return Err(token.error());
+    access.token = *token;
+  }
+  // civetweb binds addresses, not names.
+  const std::string bind =
+      host == "localhost" ? "127.0.0.1" + host_port.substr(host.size()) : host_port;
+  api = std::make_unique<HttpApi>(node, &peers);
+  // Each open event stream (a page) holds a thread.
+  auto server = HttpServer::Start(
+      bind, [a = api.get()](const HttpRequest& r) { return a->Serve(r); }, {.threads = 8});
+  if (!server) return Err(server.error());
+  access.port = (*server)->port();
+  api->set_access(access);
+  node.set_http_address((*server)->bound());
+  if (!access.token.empty())
+    spdlog::info("HTTP API beyond loopback: requests need the token in {}/{}", dir, kApiTokenFile);
+  return server;
+}
+
 }  // namespace
+
+// Every peer, handshake and RocksDB file is a descriptor; the soft limit
+// (often 1024) is a default, not a decision: take what the hard limit allows.
+static void RaiseDescriptorLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+    spdlog::warn("cannot raise the open-files limit: {}", std::strerror(errno));
+}
 
 Status RunDaemon(const DaemonOptions& opts) {
   crypto::InitCrypto();
@@ -98,6 +142,7 @@ Status RunDaemon(const DaemonOptions& opts) {
   if (opts.role != "member" && opts.role != "seed")
     return Status::InvalidArgument("unknown role '" + opts.role + "': member or seed");
   const bool seed = opts.role == "seed";
+  RaiseDescriptorLimit();
   const std::string dir = opts.data_dir.empty() ? DefaultDataDir() : opts.data_dir;
 
   auto lock = DataDirLock::Acquire(dir);
@@ -118,7 +163,15 @@ Status RunDaemon(const DaemonOptions& opts) {
     key = LoadOrCreateIdentity(dir);
   }
   if (!key) return key.error();
-  auto store = storage::OpenRocksStore({.path = dir + "/db"});
+  std::set<Id> seed_groups;
+  for (const auto& g : opts.seed_groups) {
+    auto id = Id::FromHex(g);
+    if (!id) return Status::InvalidArgument("seed group '" + g + "' is not a group id (64 hex digits)");
+    seed_groups.insert(*id);
+  }
+  auto store = storage::OpenRocksStore({.path = dir + "/db",
+                                        .block_cache_bytes = opts.db_cache,
+                                        .write_buffer_bytes = opts.db_write_buffer});
   if (!store) return store.error();
   if (!opts.import_identity.empty()) {
     // Until this node has caught up the member's own logs, signing could
@@ -127,7 +180,8 @@ Status RunDaemon(const DaemonOptions& opts) {
     ws.Put(storage::Column::kMeta, std::string(kImportedKey), "1");
     PRAXIS_RETURN_IF_ERROR((*store)->Write(ws, storage::Durability::kSync));
   }
-  auto ingestor = Ingestor::Open(**store, {});
+  auto ingestor = Ingestor::Open(**store, {.max_per_author = opts.max_author_announcements,
+                                          .max_per_group = opts.max_group_announcements});
   if (!ingestor) return ingestor.error();
 
   asio::io_context io;
@@ -195,8 +249,25 @@ Status RunDaemon(const DaemonOptions& opts) {
   ControlServer control(node, dir + "/praxis.sock", &peers);
   PRAXIS_RETURN_IF_ERROR(control.Start());
   Keeper keeper(node, peers);
-  keeper.set_seed(seed);
+  if (seed)
+    keeper.set_seed_policy({.min_members = opts.seed_min_members,
+                            .min_age_ms = opts.seed_min_age * 1000,
+                            .groups = std::move(seed_groups),
+                            .group_quota = opts.seed_group_quota});
   keeper.Start();
+  // The web page and HTTP API. A node that cannot serve them warns once and
+  // runs without: they are a window on the node, not the node.
+  std::unique_ptr<HttpApi> api;
+  std::unique_ptr<HttpServer> api_http;
+  if (!opts.http.empty() && opts.http != "off") {
+    auto started = StartHttpApi(opts.http, dir, node, peers, api);
+    if (started) {
+      api_http = std::move(*started);
+    } else {
+      spdlog::warn("{}; running without the web page and HTTP API", started.error().message());
+      api.reset();
+    }
+  }
 
   // Ready: listening (when asked to), and caught up with a peer once (or no
   // seeds to catch up from).
@@ -228,7 +299,20 @@ Status RunDaemon(const DaemonOptions& opts) {
                                X{"praxis_seed_quota_reached", "gauge",
                                  "1 when a seed leaves practice circles' content out for want "
                                  "of quota",
-                                 keeper.seed_quota_reached() ? 1.0 : 0.0}};
+                                 keeper.seed_quota_reached() ? 1.0 : 0.0},
+                               X{"praxis_seed_groups_kept", "gauge",
+                                 "Open groups whose content this seed keeps (its policy)",
+                                 static_cast<double>(keeper.seed_groups_kept())},
+                               X{"praxis_seed_groups_at_cap", "gauge",
+                                 "Groups whose content on this seed is at seed_group_quota",
+                                 static_cast<double>(keeper.seed_groups_at_cap())},
+                               X{"praxis_author_cap_refused_total", "counter",
+                                 "Announcements refused: their author at "
+                                 "max_author_announcements",
+                                 static_cast<double>(node.ingestor().capped_by_author())},
+                               X{"praxis_group_cap_refused_total", "counter",
+                                 "Announcements refused: their group at max_group_announcements",
+                                 static_cast<double>(node.ingestor().capped_by_group())}};
                          }};
   // Runs on the node's thread.
   auto serve = [&](const HttpRequest& req) -> HttpResponse {
@@ -264,6 +348,7 @@ Status RunDaemon(const DaemonOptions& opts) {
   spdlog::info("control socket {}", control.path());
   if (!opts.listen.empty()) spdlog::info("listening on {}", node.listen_address());
   if (http) spdlog::info("metrics on http://{}/metrics", http->bound());
+  if (api_http) spdlog::info("web page and API on http://{}/", api_http->bound());
   sd_notifyf(0, "READY=1\nSTATUS=listening on %s", node.listen_address().c_str());
 
   asio::steady_timer stop_deadline(io);
@@ -282,6 +367,8 @@ Status RunDaemon(const DaemonOptions& opts) {
     sd_notify(0, "STOPPING=1");
     signals.async_wait(on_signal);  // a second one exits at once
     http.reset();
+    if (api) api->Stop();
+    api_http.reset();
     control.Stop();
     keeper.Stop();
     if (lan) lan->Stop();

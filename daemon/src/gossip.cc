@@ -43,6 +43,7 @@ Result<std::unique_ptr<Gossip>> Gossip::Open(Ingestor& ingestor, storage::Store&
   g->now_ = now;
   g->last_persist_ = now;
   g->next_shuffle_ = now + g->opts_.shuffle_every;
+  g->next_rotate_ = g->opts_.rotate_every ? now + g->opts_.rotate_every : ~Millis{0};
   g->next_sync_ = now + g->opts_.sync_every;
   g->LoadKnown();
   return g;
@@ -71,6 +72,9 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
                       const std::string& dialed, Millis now) {
   now_ = now;
   if (!dialed.empty()) dialing_.erase(dialed);
+  // Whatever becomes of it, the rotation's dial has answered.
+  const bool rotation = !inbound && !rotating_.empty() && dialed == rotating_;
+  if (rotation) rotating_.clear();
   auto refuse = [&](const Status& why) {
     ++counters_.refused_links;
     spdlog::debug("refusing link to {} ({}): {}", member.Short(), remote, why.message());
@@ -120,6 +124,14 @@ bool Gossip::OnLinkUp(LinkId link, const Id& member, const std::string& remote, 
   }
   auto [it, _] = links_.emplace(link, std::move(l));
   by_member_[member] = link;
+  if (rotation) {
+    // The replacement is up: one older outbound link makes room for it.
+    std::vector<Link*> older;
+    for (auto& [id, other] : links_)
+      if (id != link && !other.inbound) older.push_back(&other);
+    if (links_.size() > opts_.active_target && !older.empty())
+      Drop(*older[rng_() % older.size()], Status::Cancelled("rotated out for a new peer"));
+  }
   spdlog::info("peer up {} {} ({})", member.Short(), remote, inbound ? "inbound" : "outbound");
   SendHello(it->second);
   SendDigest(it->second);
@@ -266,6 +278,7 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
   if (l.hello_received) return Punish(l, "second hello", now);
   if (h.listen_port() > 65535) return Punish(l, "hello listen port out of range", now);
   l.hello_received = true;
+  l.seed = h.role() == 1;
   std::string dialable;
   if (!h.advertise().empty() && PlausibleAddress(h.advertise()))
     dialable = h.advertise();
@@ -275,6 +288,35 @@ void Gossip::OnHello(Link& l, const wire::Hello& h, Millis now) {
     l.dialable = dialable;
     AddKnown(dialable, l.inbound ? FoundBy::kInbound : l.found, now, l.member);
   }
+}
+
+std::vector<Gossip::TableSize> Gossip::TableSizes() const {
+  std::size_t wants_cap = 0, lazy = 0, lazy_cap = 0, cursors = 0, cursors_cap = 0;
+  for (const auto& [id, l] : links_) {
+    wants_cap += opts_.max_wants_per_link;
+    lazy += l.lazy_roots.size();
+    lazy_cap += opts_.max_lazy_roots;
+    cursors += l.cursors.size();
+    cursors_cap += opts_.max_cursors_per_link;
+  }
+  // Outbound dials in flight may complete after inbound filled the slots.
+  return {{"links", links_.size(), opts_.max_active + opts_.max_dialing},
+          {"passive", passive_.size(), opts_.max_passive},
+          {"bans", bans_.size(), opts_.max_bans},
+          {"missing", missing_.size(), opts_.max_missing},
+          {"recent", recent_.size(), opts_.short_window},
+          {"wants", wants_.size(), wants_cap},
+          {"lazy_roots", lazy, lazy_cap},
+          {"cursors", cursors, cursors_cap},
+          {"deferred_from", deferred_from_.size(), opts_.max_missing},
+          {"pending", ingestor_.pending(), ingestor_.max_pending()},
+          {"failed_signatures", ingestor_.failed_remembered(), ingestor_.max_failed()}};
+}
+
+bool Gossip::LinkedSeed(const Id& member) const {
+  for (const auto& [id, l] : links_)
+    if (l.member == member && l.seed) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------- dissemination
@@ -700,7 +742,7 @@ void Gossip::OnGraft(Link& l, const wire::Graft& m) {
     auto it = recent_.find(sid);
     if (it == recent_.end()) continue;
     auto a = ingestor_.Find(it->second);
-    if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
+    if (!a || !*a || !InScope(l, (*a)->LogGroup()) || Withheld(**a)) continue;
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);
@@ -721,7 +763,7 @@ void Gossip::OnWant(Link& l, const wire::Want& w) {
     auto id = Id::FromBytes(id_bytes);
     if (!id || !ingestor_.Held(*id)) continue;
     auto a = ingestor_.Find(*id);
-    if (!a || !*a || !InScope(l, (*a)->LogGroup())) continue;
+    if (!a || !*a || !InScope(l, (*a)->LogGroup()) || Withheld(**a)) continue;
     wire::PeerMessage reply;
     *reply.mutable_delivery() = DeliveryOf(**a, nullptr);
     reply.mutable_delivery()->set_reply(true);
@@ -801,6 +843,10 @@ void Gossip::Tick(Millis now) {
       SendExchange(it->second);
     }
   }
+  if (now >= next_rotate_) {
+    next_rotate_ = now + opts_.rotate_every;
+    Rotate(now);
+  }
   if (passive_dirty_ && now >= last_persist_ + opts_.persist_every) Persist(now);
   if (ext_) ext_->Tick(now);
 }
@@ -828,7 +874,7 @@ Millis Gossip::NextDeadline() const {
     for (const auto& [addr, k] : passive_)
       if (Dialable(addr, k, now_)) next = std::min(next, std::max(k.next_try, now_));
   if (passive_dirty_) next = std::min(next, last_persist_ + opts_.persist_every);
-  if (!links_.empty()) next = std::min({next, next_shuffle_, next_sync_});
+  if (!links_.empty()) next = std::min({next, next_shuffle_, next_sync_, next_rotate_});
   if (ext_) next = std::min(next, ext_->NextDeadline());
   return next;
 }

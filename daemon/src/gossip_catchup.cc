@@ -193,12 +193,13 @@ void Gossip::Stream(Link& l) {
     for (const Id& id : ids) {
       auto a = ingestor_.Find(id);
       if (!a || !*a) continue;
+      c.next = (*a)->seq + 1;
+      if (Withheld(**a)) continue;
       wire::PeerMessage m;
       *m.mutable_delivery() = DeliveryOf(**a, nullptr);
       m.mutable_delivery()->set_reply(true);
       Send(l, m);
       ++counters_.replies_sent;
-      c.next = (*a)->seq + 1;
     }
     if (ids.size() < kStreamBatch || c.next > c.last) l.cursors.pop_front();
   }

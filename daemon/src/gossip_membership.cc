@@ -86,6 +86,21 @@ void Gossip::MaintainActive(Millis now) {
   }
 }
 
+void Gossip::Rotate(Millis now) {
+  // Only a full active set rotates: one that is short dials anyway.
+  if (links_.size() < opts_.active_target || !rotating_.empty() || !dialing_.empty()) return;
+  std::vector<const std::string*> candidates;
+  for (const auto& [addr, k] : passive_)
+    if (k.next_try <= now && Dialable(addr, k, now)) candidates.push_back(&addr);
+  if (candidates.empty()) return;
+  const std::string& addr = *candidates[rng_() % candidates.size()];
+  rotating_ = addr;
+  dialing_[addr] = now;
+  Known& k = passive_[addr];
+  k.next_try = now + std::max(k.backoff, opts_.backoff_min);
+  transport_.Dial(addr);
+}
+
 bool Gossip::DialMember(const Id& member, Millis now) {
   now_ = now;
   if (member == self_ || Banned(member, now)) return false;
@@ -153,6 +168,7 @@ void Gossip::Persist(Millis now) {
 void Gossip::OnDialFailed(const std::string& address, bool permanent, Millis now) {
   now_ = now;
   dialing_.erase(address);
+  if (address == rotating_) rotating_.clear();
   auto it = passive_.find(address);
   if (it == passive_.end()) return;
   Known& k = it->second;

@@ -120,6 +120,8 @@ Status Ingestor::Rebuild() {
   groups_.clear();
   heads_.clear();
   sharers_by_tag_.clear();
+  held_by_author_.clear();
+  held_by_group_.clear();
   accepted_total_ = 0;
   std::vector<Announcement> rest;
   Status parse_error;
@@ -229,6 +231,7 @@ IngestOutcome Ingestor::ApplyChecked(const Announcement& a, const Announcement* 
   }
   if (refuse_ && (refuse_(a) || (original && refuse_(*original))))
     return Outcome(K::kOutOfScope, a.id, "refused by this node's deny list");
+  if (auto why = OverCap(a)) return Outcome(K::kOutOfScope, a.id, *why);
   if (a.created > opts_.now_ms() + opts_.max_future_ms)
     return Outcome(K::kDeferred, a.id, "dated more than 15 minutes ahead of this node's clock");
 
@@ -410,7 +413,28 @@ void Ingestor::Stage(const Announcement& a, const Announcement* attached,
   staged_.emplace(a.id, a.envelope);
 }
 
+std::optional<std::string> Ingestor::OverCap(const Announcement& a) {
+  auto at_cap = [](const auto& held, const Id& key, std::uint64_t cap) {
+    if (!cap) return false;
+    auto it = held.find(key);
+    return it != held.end() && it->second >= cap;
+  };
+  if (at_cap(held_by_author_, a.author, opts_.max_per_author)) {
+    ++capped_by_author_;
+    return "its author holds this node's cap of " + std::to_string(opts_.max_per_author) +
+           " announcements (max_author_announcements)";
+  }
+  if (at_cap(held_by_group_, a.LogGroup(), opts_.max_per_group)) {
+    ++capped_by_group_;
+    return "its group holds this node's cap of " + std::to_string(opts_.max_per_group) +
+           " announcements (max_group_announcements)";
+  }
+  return std::nullopt;
+}
+
 void Ingestor::Track(const Announcement& a, const Announcement* original) {
+  ++held_by_author_[a.author];
+  ++held_by_group_[a.LogGroup()];
   if (a.kind == wire::KIND_GENESIS) {
     GroupState g;
     g.id = a.id;

@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <vector>
+
 #include "praxis/node/access.h"
 #include "praxis/node/holdings.h"
 #include "praxis/storage/keys.h"
@@ -92,24 +97,67 @@ void Keeper::Kick() {
   });
 }
 
+std::uint64_t Keeper::FirstSeen(const Id& group) {
+  const std::string prefix = "group_seen:";
+  if (!first_seen_loaded_) {
+    first_seen_loaded_ = true;
+    (void)node_.store().Scan(storage::Column::kMeta, prefix,
+                             [&](std::string_view k, std::string_view v) {
+                               auto id = Id::FromBytes(k.substr(prefix.size()));
+                               if (id && v.size() == 8) first_seen_[*id] = storage::keys::ReadU64(v);
+                               return true;
+                             });
+  }
+  auto [it, fresh] = first_seen_.try_emplace(group, node_.NowMs());
+  if (fresh) {
+    std::string at;
+    storage::keys::AppendU64(at, it->second);
+    storage::WriteSet ws;
+    ws.Put(storage::Column::kMeta, prefix + group.Str(), at);
+    if (Status s = node_.store().Write(ws, storage::Durability::kWal); !s.ok())
+      spdlog::warn("seed: cannot note when group {} was first seen: {}", group.Short(),
+                   s.message());
+  }
+  return it->second;
+}
+
+bool Keeper::Keeps(const GroupState& g) {
+  if (g.genesis.invite_only()) return false;  // its content stays with its members
+  if (!policy_.groups.empty()) return policy_.groups.count(g.id) > 0;
+  // Fresh keys cost nothing, time does: a circle raised by new keys
+  // republishing each other waits like any other group.
+  if (node_.NowMs() < FirstSeen(g.id) + policy_.min_age_ms) return false;
+  return PublishesToAll(g) || g.engine->Report().members >= policy_.min_members;
+}
+
 void Keeper::KeepCircles() {
   if (!seed_) return;
   auto held = ListHeld(node_.store());
   if (!held) return;
-  std::set<Id> have;
+  std::map<Id, std::uint64_t> have;
   std::uint64_t total = 0;
   for (const auto& h : *held) {
-    have.insert(h.root);
+    have[h.root] = h.size;
     total += h.size;
   }
+  // Circles that publish first (their catalogue is the network's now), then
+  // the groups most members would reach through this seed.
+  Ingestor& ing = node_.ingestor();
+  std::vector<std::tuple<bool, std::uint32_t, const GroupState*>> order;
+  for (const auto& [gid, g] : ing.Groups())
+    if (Keeps(g)) order.emplace_back(PublishesToAll(g), g.engine->Report().members, &g);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) > std::tie(std::get<0>(b), std::get<1>(b));
+  });
   const std::uint64_t quota = node_.storage_limits().quota;
   bool reached = false;
   std::uint64_t left_out = 0;
-  Ingestor& ing = node_.ingestor();
-  for (const auto& [gid, g] : ing.Groups()) {
-    if (!PublishesToAll(g)) continue;
+  std::size_t at_cap = 0;
+  for (const auto& [circle, members, g] : order) {
+    std::uint64_t in_group = 0;
+    bool group_full = false;
     (void)node_.store().Scan(
-        storage::Column::kGroupIndex, gid.Str(), [&](std::string_view k, std::string_view v) {
+        storage::Column::kGroupIndex, g->id.Str(), [&](std::string_view k, std::string_view v) {
           if (v.size() != 4 || storage::keys::ReadU32(v) != wire::KIND_SHARE) return true;
           const Id id = storage::keys::GroupIndexId(k);
           auto gone = ing.Retracted(id);
@@ -118,7 +166,15 @@ void Keeper::KeepCircles() {
           wire::Share s;
           if (!a || !*a || !ParseBody(**a, s)) return true;
           const Id root = *Id::FromBytes(s.root());
-          if (have.count(root) || seed_fetching_.count(root)) return true;
+          if (auto h = have.find(root); h != have.end() || seed_fetching_.count(root)) {
+            in_group += h != have.end() ? h->second : s.size();
+            return true;
+          }
+          if (node_.deny().RefusesRoot(root)) return true;
+          if (policy_.group_quota && in_group + s.size() > policy_.group_quota) {
+            group_full = true;
+            return true;
+          }
           if (quota && total + s.size() > quota) {
             reached = true;
             left_out += s.size();
@@ -130,12 +186,19 @@ void Keeper::KeepCircles() {
           }
           seed_fetching_.insert(root);
           total += s.size();
+          in_group += s.size();
           return true;
         });
+    at_cap += group_full;
   }
+  groups_kept_ = order.size();
+  if (at_cap > groups_at_cap_)
+    spdlog::info("seed: {} group(s) hold the per-group cap of {} (seed_group_quota)", at_cap,
+                 HumanBytes(policy_.group_quota));
+  groups_at_cap_ = at_cap;
   if (reached && !quota_reached_)
     spdlog::warn(
-        "seed quota reached: {} held of a {} quota; {} of practice circles' content is not kept "
+        "seed quota reached: {} held of a {} quota; {} of open groups' content is not kept "
         "here (raise --quota to keep it)",
         HumanBytes(total), HumanBytes(quota), HumanBytes(left_out));
   quota_reached_ = reached;

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <map>
 #include <set>
 
 #include "praxis/node/config_file.h"
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
                   ->check(CLI::IsMember({"member", "seed"}));
   auto* metrics = app.add_option("--metrics", opts.metrics,
                                  "Serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  auto* http = app.add_option("--http", opts.http,
+                              "Serve the web page and HTTP API on HOST:PORT (default "
+                              "127.0.0.1:7421; off: none; beyond loopback a token is required, "
+                              "see docs/api.md)");
   auto* ar = app.add_option("--author-rate", opts.author_rate,
                             "Pushes accepted per author per second; the rest waits for catch-up "
                             "(default: 100 on seeds, no limit on members; 0: none)")
@@ -60,6 +66,30 @@ int main(int argc, char** argv) {
                  ->check(CLI::IsMember({"text", "json"}));
   auto* lfile = app.add_option("--log-file", opts.log_file,
                                "Log to this file instead of stdout (SIGHUP reopens it)");
+  auto* cache = app.add_option("--db-cache", opts.db_cache,
+                               "RocksDB block cache shared by all columns (default 32MiB)")
+                    ->transform(CLI::AsSizeValue(false));
+  auto* wbuf = app.add_option("--db-write-buffer", opts.db_write_buffer,
+                              "RocksDB memtable per column (default 16MiB)")
+                   ->transform(CLI::AsSizeValue(false));
+  auto* max_author =
+      app.add_option("--max-author-announcements", opts.max_author_announcements,
+                     "Announcements held per author; more are refused (default 1000000)");
+  auto* max_group =
+      app.add_option("--max-group-announcements", opts.max_group_announcements,
+                     "Announcements held per group; more are refused (default 10000000)");
+  auto* min_members = app.add_option(
+      "--seed-min-members", opts.seed_min_members,
+      "Seed: keep the content of open groups with at least this many members (default 3)");
+  auto* min_age = app.add_option(
+      "--seed-min-age", opts.seed_min_age,
+      "Seed: ... once the group is this many seconds old (default 3600)");
+  auto* seed_groups = app.add_option(
+      "--seed-group", opts.seed_groups,
+      "Seed: keep only these groups' content (repeatable; replaces the members and age rule)");
+  auto* group_quota = app.add_option("--seed-group-quota", opts.seed_group_quota,
+                                     "Seed: content kept per group (default 1GiB; 0: no cap)")
+                          ->transform(CLI::AsSizeValue(false));
   app.add_option("--import-identity", opts.import_identity,
                  "Start from an identity sealed by 'praxis identity export FILE'")
       ->check(CLI::ExistingFile);
@@ -72,7 +102,10 @@ int main(int argc, char** argv) {
            {"network_key", nk}, {"lan", lan}, {"advertise", adv}, {"max_upload_rate", up},
            {"max_download_rate", down}, {"max_resource_size", maxsz}, {"quota", quota},
            {"role", role}, {"metrics", metrics}, {"log_format", lf}, {"log_file", lfile},
-           {"author_rate", ar}})
+           {"author_rate", ar}, {"http", http}, {"db_cache", cache}, {"db_write_buffer", wbuf},
+           {"max_author_announcements", max_author}, {"max_group_announcements", max_group},
+           {"seed_min_members", min_members}, {"seed_min_age", min_age},
+           {"seed_groups", seed_groups}, {"seed_group_quota", group_quota}})
     if (opt->count() > 0) given.insert(key);
   if (config.empty()) {
     // A praxis.toml in the data directory is read when no --config names one.
@@ -81,7 +114,7 @@ int main(int argc, char** argv) {
     if (std::filesystem::exists(dir + "/praxis.toml")) config = dir + "/praxis.toml";
   }
   if (!config.empty()) {
-    if (praxis::Status s = praxis::node::ApplyConfigFile(config, opts, given); !s.ok()) {
+    if (auto s = praxis::node::ApplyConfigFile(config, opts, given); !s.ok()) {
       std::fprintf(stderr, "praxisd: %s\n", s.message().c_str());
       return 1;
     }

@@ -94,8 +94,20 @@ std::string RenderMetrics(const MetricsSources& s) {
   e.Family("praxis_rate_limited_total", "counter",
            "Eager pushes deferred to catch-up: their author was over the per-author rate");
   e.Sample("praxis_rate_limited_total", static_cast<double>(g.rate_limited));
+  e.Family("praxis_handshakes_dropped_total", "counter",
+           "Half-open inbound handshakes dropped to make room (max_handshakes in flight)");
+  e.Sample("praxis_handshakes_dropped_total", static_cast<double>(s.peers.handshakes_dropped()));
   e.Family("praxis_refused_links_total", "counter", "Links refused: banned, duplicate or full");
   e.Sample("praxis_refused_links_total", static_cast<double>(g.refused_links));
+  auto tables = gossip.TableSizes();
+  tables.push_back({"handshakes", s.peers.handshaking(), s.peers.max_handshakes()});
+  e.Family("praxis_table_entries", "gauge",
+           "Entries in each table a peer can make grow (bounded by praxis_table_cap)");
+  for (const auto& t : tables)
+    e.Sample("praxis_table_entries", static_cast<double>(t.entries), {{"table", t.name}});
+  e.Family("praxis_table_cap", "gauge", "The bound of each table in praxis_table_entries");
+  for (const auto& t : tables)
+    e.Sample("praxis_table_cap", static_cast<double>(t.cap), {{"table", t.name}});
 
   e.Family("praxis_catchup_lag_seconds", "gauge",
            "Seconds since a peer's digest last showed nothing this node lacks (-1: never)");

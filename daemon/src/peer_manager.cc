@@ -26,15 +26,17 @@ Result<std::unique_ptr<PeerManager>> PeerManager::Open(Node& node, const crypto:
     };
   pm->transfer_ = std::make_unique<Transfer>(
       node.store(), *pm, *pm->gossip_,
-      [&node](const Id& member, const Id& root) {
+      [&node, pm = pm.get()](const Id& member, const Id& root) {
         return !node.deny().RefusesRoot(root) &&
-               MayFetch(node.ingestor(), node.store(), member, root);
+               MayFetch(node.ingestor(), node.store(), member, root,
+                        pm->gossip_->LinkedSeed(member));
       },
       pm->opts_.transfer);
   pm->gossip_->set_extension(pm->transfer_.get(), pm->Now());
   pm->gossip_->set_own_log_hooks(
       {[&node](const Id& group) { node.NoteCaughtUp(group); },
        [&node](const Id& group, std::uint64_t seq) { node.NoteOwnLogAhead(group, seq); }});
+  pm->gossip_->set_withhold([&node](const Announcement& a) { return node.deny().Refuses(a); });
   pm->gossip_->set_invite_hooks(
       {[&node](const Announcement& invite, const Id& from) { node.ReceiveInvite(invite, from); },
        [&node](const Id& member) { return node.invites().JoinsFor(member); }});
@@ -52,6 +54,7 @@ PeerManager::PeerManager(Node& node, const crypto::KeyPair& identity, net::Hands
       identity_(identity),
       hs_(hs),
       opts_(std::move(opts)),
+      accept_retry_(node.executor()),
       timer_(node.executor()),
       epoch_(std::chrono::steady_clock::now()),
       last_wall_(std::chrono::system_clock::now()) {}
@@ -93,9 +96,17 @@ Result<tcp::endpoint> PeerManager::Listen(const tcp::endpoint& ep) {
 void PeerManager::Accept() {
   acceptor_->async_accept([this](const asio::error_code& ec, tcp::socket socket) {
     if (ec) {
-      if (acceptor_ && acceptor_->is_open() && ec != asio::error::operation_aborted) Accept();
+      if (!acceptor_ || !acceptor_->is_open() || ec == asio::error::operation_aborted) return;
+      // Out of descriptors (or another transient failure): the connection
+      // stays queued, so accepting again at once would spin. Try in a while.
+      spdlog::warn("cannot accept a peer: {}; trying again in 100 ms", ec.message());
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](const asio::error_code& e) {
+        if (!e && !closed_) Accept();
+      });
       return;
     }
+    DropOldestHandshakeIfFull();
     Adopt(std::move(socket), net::NoiseRole::kResponder, "");
     Accept();
   });
@@ -152,6 +163,23 @@ void PeerManager::DialThen(const std::string& address, std::function<void(Status
       });
 }
 
+void PeerManager::DropOldestHandshakeIfFull() {
+  std::size_t inbound = 0;
+  for (const auto& p : pending_) inbound += p->role() == net::NoiseRole::kResponder;
+  if (inbound < opts_.max_handshakes) return;
+  for (const auto& p : pending_)
+    if (p->role() == net::NoiseRole::kResponder) {
+      ++handshakes_dropped_;
+      if (handshakes_dropped_ == 1 || handshakes_dropped_ % 1000 == 0)
+        spdlog::warn("{} inbound handshakes in flight (the cap): dropping the oldest ({} so far)",
+                     opts_.max_handshakes, handshakes_dropped_);
+      auto oldest = p;  // Stop() removes it from pending_
+      oldest->Stop(Status::Cancelled("too many handshakes in flight"));
+      std::erase(pending_, oldest);
+      return;
+    }
+}
+
 void PeerManager::Adopt(tcp::socket socket, net::NoiseRole role, const std::string& dialed) {
   asio::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);  // small frames, latency matters
@@ -175,6 +203,7 @@ void PeerManager::Close() {
     acceptor_->close(ec);
   }
   timer_.cancel();
+  accept_retry_.cancel();
   auto links = links_;
   for (auto& [id, s] : links) s->Stop(Status::Cancelled("node stopping"));
   auto pending = pending_;

@@ -50,6 +50,34 @@ TEST_F(DenyTest, ADeniedMembersAnnouncementsAreNeitherStoredNorForwarded) {
   ASSERT_TRUE(RunUntil([&] { return c.node->ingestor().Held(more.id); }));
 }
 
+// Denied after they were stored: still on disk, never served again, so a
+// node catching up from this one does not get them.
+TEST_F(DenyTest, WhatWasHeldBeforeADenyIsNotServedByCatchUp) {
+  TestPeer& b = AddNode();
+  testutil::TestAuthor honest, spammer;
+  auto g = honest.Genesis("commons");
+  auto sj = spammer.Join(g.id);
+  auto ss = spammer.Share(g.id, "buy now");
+  auto hs = honest.Share(g.id, "minutes");
+  std::vector<RawDelivery> batch{
+      {g.envelope, ""}, {sj.envelope, ""}, {ss.envelope, ""}, {hs.envelope, ""}};
+  for (const auto& o : b.peers->IngestLocal(batch)) ASSERT_TRUE(o.ok()) << o.reason;
+  ASSERT_TRUE(b.node->deny().Add(DenyKind::kMember, spammer.id()).ok());
+  const std::uint64_t refused_before = b.node->deny().refused_announcements();
+
+  TestPeer& c = AddNode();
+  Connect(c, b);
+  // The spammer's log is streamed after the creator's: wait until b has
+  // passed over both of its entries.
+  ASSERT_TRUE(RunUntil([&] {
+    return c.node->ingestor().Held(hs.id) &&
+           b.node->deny().refused_announcements() >= refused_before + 2;
+  }));
+  EXPECT_FALSE(c.node->ingestor().Held(sj.id));
+  EXPECT_FALSE(c.node->ingestor().Held(ss.id));
+  EXPECT_TRUE(b.node->ingestor().Held(ss.id)) << "withheld, not deleted";
+}
+
 TEST_F(DenyTest, ADeniedRootIsDroppedAndNotServed) {
   TestPeer& holder = AddNode();
   const Id group = CreateGroup(holder, "files");

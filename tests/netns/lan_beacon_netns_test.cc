@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -202,23 +203,31 @@ class Probe {
   std::optional<int> exit_code_;
 };
 
+// As root under CI these must run: a skip there would hide a broken setup.
+#define SKIP_OR_FAIL(why)                                                      \
+  do {                                                                         \
+    if (std::getenv("CI") && geteuid() == 0)                                   \
+      FAIL() << (why) << " (CI runs this as root: it must not be skipped)";    \
+    GTEST_SKIP() << (why);                                                     \
+  } while (0)
+
 TEST(LanBeaconNetns, NodesOnOneLanFindEachOtherAndAnotherNetworkFindsNobody) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to create network namespaces";
   testutil::TempDir tmp;
-  if (RunCommand({"ip", "-V"}, tmp).code != 0) GTEST_SKIP() << "iproute2's `ip` is not installed";
+  if (RunCommand({"ip", "-V"}, tmp).code != 0) SKIP_OR_FAIL("iproute2's `ip` is not installed");
   crypto::InitCrypto();
 
   const std::string base = "praxis-lb-" + std::to_string(getpid()) + "-";
   Netns a(base + "a", tmp), b(base + "b", tmp);
   for (Netns* ns : {&a, &b}) {
     Cmd r = ns->Create();
-    if (r.code != 0) GTEST_SKIP() << "cannot create a network namespace: " << r.output;
+    if (r.code != 0) SKIP_OR_FAIL("cannot create a network namespace: " + r.output);
   }
   // The veth pair is created inside `a` with its peer moved straight into
   // `b`: the host's own namespace never sees either end.
   Cmd veth =
       a.Ip({"link", "add", "pxlb0", "type", "veth", "peer", "name", "pxlb1", "netns", b.name()});
-  if (veth.code != 0) GTEST_SKIP() << "cannot create a veth pair: " << veth.output;
+  if (veth.code != 0) SKIP_OR_FAIL("cannot create a veth pair: " + veth.output);
   for (const auto& [ns, dev, addr] :
        {std::tuple{&a, "pxlb0", "10.77.0.1/24"}, std::tuple{&b, "pxlb1", "10.77.0.2/24"}}) {
     // `brd +` as DHCP would set it: without a broadcast address the kernel

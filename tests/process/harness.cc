@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -315,7 +316,12 @@ void Daemon::Spawn(std::vector<std::string> extra_args) {
   }
   const std::string out = log_prefix_ + ".stdout";
   const std::string err = log_prefix_ + ".stderr";
-  std::vector<std::string> argv = {PRAXISD_BIN, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = wrapper_;
+  argv.insert(argv.end(), {PRAXISD_BIN, "--data-dir", data_dir_});
+  if (!listen_.empty()) argv.insert(argv.end(), {"--listen", listen_});
+  // Tests never take the default web port: two suites may run at once.
+  if (std::find(extra_args.begin(), extra_args.end(), "--http") == extra_args.end())
+    argv.insert(argv.end(), {"--http", "127.0.0.1:0"});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   CmdOptions opts;
   opts.env = env_;
@@ -565,15 +571,43 @@ bool Eventually(const std::function<bool()>& cond) {
   return cond();
 }
 
+std::string MetricsAddress(const TestNode& n) {
+  std::smatch m;
+  const std::string out = const_cast<TestNode&>(n).daemon().Stdout();
+  static const std::regex kLine(R"(metrics on http://([0-9.]+:[0-9]+)/metrics)");
+  return std::regex_search(out, m, kLine) ? m[1].str() : "";
+}
+
+double Sample(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
 std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
                                                    const std::string& path) {
+  auto r = HttpCall(host_port, "GET", path);
+  if (!r) return std::nullopt;
+  return std::make_pair(r->status, r->body);
+}
+
+Json HttpReply::JsonBody() const {
+  return Json::parse(body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::optional<HttpReply> HttpCall(const std::string& host_port, const std::string& method,
+                                  const std::string& path,
+                                  std::vector<std::pair<std::string, std::string>> headers,
+                                  const std::string& body) {
   const auto colon = host_port.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<std::uint16_t>(std::stoi(host_port.substr(colon + 1))));
-  if (::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &sa.sin_addr) != 1)
-    return std::nullopt;
+  std::string host = host_port.substr(0, colon);
+  if (host == "0.0.0.0") host = "127.0.0.1";  // a wildcard bind is reached on loopback
+  if (::inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1) return std::nullopt;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::nullopt;
   timeval tv{.tv_sec = 10, .tv_usec = 0};
@@ -582,8 +616,21 @@ std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
     ::close(fd);
     return std::nullopt;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + host_port +
-                          "\r\nConnection: close\r\n\r\n";
+  std::vector<std::pair<std::string, std::string>> all = {{"Host", host_port},
+                                                          {"Connection", "close"}};
+  if (!body.empty() || method == "POST")
+    all.emplace_back("Content-Length", std::to_string(body.size()));
+  for (auto& [k, v] : headers) {
+    auto same = std::find_if(all.begin(), all.end(), [&](const auto& h) { return h.first == k; });
+    if (same != all.end())
+      same->second = v;
+    else
+      all.emplace_back(k, v);
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\n";
+  for (const auto& [k, v] : all)
+    if (!v.empty()) req += k + ": " + v + "\r\n";
+  req += "\r\n" + body;
   if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return std::nullopt;
@@ -593,9 +640,11 @@ std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
   for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   const auto sp = resp.find(' ');
-  const auto body = resp.find("\r\n\r\n");
-  if (sp == std::string::npos || body == std::string::npos) return std::nullopt;
-  return std::make_pair(std::atoi(resp.c_str() + sp + 1), resp.substr(body + 4));
+  const auto end = resp.find("\r\n\r\n");
+  if (sp == std::string::npos || end == std::string::npos) return std::nullopt;
+  return HttpReply{.status = std::atoi(resp.c_str() + sp + 1),
+                   .head = resp.substr(0, end),
+                   .body = resp.substr(end + 4)};
 }
 
 }  // namespace praxis::process_test

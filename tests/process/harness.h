@@ -126,7 +126,8 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Spawns praxisd --data-dir DIR --listen 127.0.0.1:0 EXTRA_ARGS... and
+  // Spawns praxisd --data-dir DIR --listen 127.0.0.1:0 EXTRA_ARGS... (see
+  // set_launch) and
   // polls `praxis --data-dir DIR status --json` until it answers (kLiveness).
   // Fails at once, with the daemon's stderr, if the daemon exits instead.
   // EXTRA_ARGS are for this start only (e.g. {"--import-identity", FILE,
@@ -152,9 +153,19 @@ class Daemon {
   CmdResult Praxis(std::vector<std::string> args, CmdOptions opts = {}) const;
   // NAME=VALUE pairs set in the environment of later starts (NOTIFY_SOCKET).
   void set_env(std::vector<std::pair<std::string, std::string>> env) { env_ = std::move(env); }
+  // Later starts run `WRAPPER... praxisd --data-dir DIR --listen LISTEN`
+  // (no --listen when LISTEN is empty): e.g. {"ip", "netns", "exec", NS} and
+  // "0.0.0.0:7420" for a host in a network namespace. The wrapper must exec
+  // praxisd in place, so that signals reach the daemon itself.
+  void set_launch(std::vector<std::string> wrapper, std::string listen) {
+    wrapper_ = std::move(wrapper);
+    listen_ = std::move(listen);
+  }
 
  private:
   std::vector<std::pair<std::string, std::string>> env_;
+  std::vector<std::string> wrapper_;
+  std::string listen_ = "127.0.0.1:0";
   std::string data_dir_;
   std::string log_prefix_;
   pid_t pid_ = -1;
@@ -230,8 +241,28 @@ unsigned FileMode(const std::string& path);                // st_mode & 07777, o
 std::vector<std::string> ListDir(const std::string& dir);  // sorted names
 // GET http://HOST:PORT/PATH over loopback: status code and body, or nullopt
 // when nothing answers.
+// The address the daemon logged for its metrics endpoint ("" if none).
+std::string MetricsAddress(const TestNode& n);
+// One sample's value from Prometheus text (series with its labels, as
+// printed), or -1 when absent.
+double Sample(const std::string& text, const std::string& series);
+
 std::optional<std::pair<int, std::string>> HttpGet(const std::string& host_port,
                                                    const std::string& path);
+// One HTTP/1.1 exchange over loopback with any method, headers and body.
+// `headers` replace the defaults of the same name (Host: HOST:PORT);
+// a header given with an empty value is left out.
+struct HttpReply {
+  int status = 0;
+  std::string head;  // status line and headers, as sent
+  std::string body;
+  // The body parsed as JSON (null when it is not JSON).
+  Json JsonBody() const;
+};
+std::optional<HttpReply> HttpCall(const std::string& host_port, const std::string& method,
+                                  const std::string& path,
+                                  std::vector<std::pair<std::string, std::string>> headers = {},
+                                  const std::string& body = "");
 bool IsHexId(const Json& v);                               // a string of 64 lowercase hex digits
 bool IsHexId(const std::string& s);
 

@@ -23,22 +23,6 @@
 namespace praxis::process_test {
 namespace {
 
-// The address the daemon logged for its metrics endpoint.
-std::string MetricsAddress(const TestNode& n) {
-  std::smatch m;
-  const std::string out = const_cast<TestNode&>(n).daemon().Stdout();
-  static const std::regex kLine(R"(metrics on http://([0-9.]+:[0-9]+)/metrics)");
-  return std::regex_search(out, m, kLine) ? m[1].str() : "";
-}
-
-// One sample's value from Prometheus text, or -1 when absent.
-double Sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-  return -1;
-}
-
 TEST(ProcessOperations, ConfigurationErrorsNameTheFileLineAndKeyAndFlagsWin) {
   TestNode n;
   const std::string cfg = n.tmp().Sub("praxis.toml");
@@ -274,9 +258,10 @@ TEST(ProcessOperations, ASeedKeepsAPublishingCirclesContentWithinItsQuota) {
   ASSERT_TRUE(Eventually([&] { return b.Praxis({"republish", share["announcement"]}).ok(); }));
   ASSERT_TRUE(Eventually([&] { return a.JsonOf({"stage", g})["stage"] == "practice"; }));
 
-  ASSERT_TRUE(seed.Start({"--role", "seed", "--seed", a_listen}));
-  ASSERT_TRUE(small.Start(
-      {"--role", "seed", "--seed", a_listen, "--quota", "100KiB", "--metrics", "127.0.0.1:0"}));
+  // No minimum age: these seeds keep what they see at once.
+  ASSERT_TRUE(seed.Start({"--role", "seed", "--seed", a_listen, "--seed-min-age", "0"}));
+  ASSERT_TRUE(small.Start({"--role", "seed", "--seed", a_listen, "--seed-min-age", "0", "--quota",
+                           "100KiB", "--metrics", "127.0.0.1:0"}));
   // The seed is no member, but a publishing circle's catalogue is anyone's.
   ASSERT_TRUE(Eventually([&] { return DuBytes(seed, "seed") == bytes.size(); }))
       << seed.JsonOf({"du"});

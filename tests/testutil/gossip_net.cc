@@ -132,6 +132,11 @@ void GossipNet::Send(int from, LinkId link, std::string frame) {
   auto it = pipes_.find({from, link});
   if (it == pipes_.end()) return;
   LinkEnd to = it->second.to;
+  if (to.probe < 0 && Cut(from, to.node)) return;  // lost in the partition
+  if (muted_.count(from)) {
+    wire::PeerMessage m;
+    if (m.ParseFromString(frame) && m.has_delivery()) return;  // swallowed
+  }
   At(now_ + it->second.latency,
      [this, to, frame = std::move(frame)]() mutable { Deliver(to, std::move(frame)); });
 }
@@ -165,6 +170,7 @@ void GossipNet::Close(int from, LinkId link) {
   pipes_.erase({pipe.to.node, pipe.to.link});
   const int other = pipe.to.node;
   const LinkId other_link = pipe.to.link;
+  if (Cut(from, other)) return;  // no FIN crosses: the other end times out
   At(now_ + pipe.latency, [this, other, other_link] {
     if (node(other).up) node(other).gossip->OnLinkDown(other_link, now_);
   });
@@ -176,6 +182,12 @@ void GossipNet::Dial(int from, const std::string& address) {
     if (n->address == address) target = n->index;
   if (target < 0 || !node(target).up) {
     At(now_ + 50, [this, from, address] {
+      if (node(from).up) node(from).gossip->OnDialFailed(address, false, now_);
+    });
+    return;
+  }
+  if (Cut(from, target)) {
+    At(now_ + 5'000, [this, from, address] {  // a connect timeout
       if (node(from).up) node(from).gossip->OnDialFailed(address, false, now_);
     });
     return;

@@ -70,6 +70,18 @@ class GossipNet {
   // process: it knows only what it persisted).
   void Restart(int i);
 
+  // Splits the network: frames between nodes of different sides are lost
+  // and dials across fail after a connect timeout, as when a route goes
+  // away (no reset reaches either end: links die by their idle timeout).
+  // `side[i]` is node i's side; nodes beyond it are on side 0.
+  void Partition(std::vector<int> side) { side_ = std::move(side); }
+  void Heal() { side_.clear(); }
+  // A node that takes everything in and passes nothing on: its deliveries
+  // (pushes and replies) are lost; pings, digests and advertisements still
+  // go out, so it looks alive and keeps its links.
+  void Mute(int i) { muted_.insert(i); }
+  bool Cut(int a, int b) const { return SideOf(a) != SideOf(b); }
+
   // Publishes `a` as node i's own announcement (applied and written first).
   void Publish(int i, const node::Announcement& a, const node::Announcement* original = nullptr);
 
@@ -121,6 +133,9 @@ class GossipNet {
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
+  int SideOf(int i) const {
+    return i >= 0 && static_cast<std::size_t>(i) < side_.size() ? side_[i] : 0;
+  }
   void At(node::Millis t, std::function<void()> fn);
   void Send(int from, node::LinkId link, std::string frame);
   void Close(int from, node::LinkId link);
@@ -139,6 +154,8 @@ class GossipNet {
   node::LinkId next_link_ = 1;
   node::Millis now_ = 1'000;
   int next_probe_ = 0;
+  std::vector<int> side_;  // empty: no partition
+  std::set<int> muted_;
   friend class Transport;
 };
 

@@ -5,6 +5,8 @@
 // input is only deferred.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <numeric>
 
 #include "testutil/authors.h"
@@ -135,8 +137,7 @@ std::pair<std::size_t, bool> EagerTree(GossipNet& net, const Id* root = nullptr)
 
 // n nodes with three links wanted each, every one introduced to one random
 // earlier node (sparse, connected); true once every node has two links.
-bool SparseNetwork(GossipNet& net, int n, std::mt19937& rng) {
-  GossipOptions opts;
+bool SparseNetwork(GossipNet& net, int n, std::mt19937& rng, GossipOptions opts = {}) {
   opts.active_target = 3;
   for (int i = 0; i < n; ++i) net.AddNode(opts);
   for (int i = 1; i < n; ++i) net.Introduce(i, static_cast<int>(rng() % i));
@@ -187,6 +188,73 @@ TEST_F(GossipLogicTest, EagerLinksOfSixteenNodesSettleIntoASpanningTree) {
     EXPECT_EQ(eager, static_cast<std::size_t>(n - 1))
         << "source " << i << ", of " << edges << " links";
   }
+}
+
+// A peer that never forwards (issue 8): once the trees have formed, the
+// node with the most eager links goes silent for payloads while it stays
+// linked and keeps advertising. Its tree children learn of each
+// announcement from lazy advertisements, graft, and get everything anyway;
+// a child no lazy neighbour happens to tell is reached by anti-entropy.
+TEST_F(GossipLogicTest, APeerThatNeverForwardsIsRoutedAroundByGrafts) {
+  GossipNet net(11);
+  const int n = 16;
+  std::mt19937 rng(11);
+  ASSERT_TRUE(SparseNetwork(net, n, rng));
+  net.RunUntil(net.now() + 5'000);
+  TestAuthor author;
+  auto g = author.Genesis("around the hole");
+  net.Publish(0, g);
+  std::vector<Id> sent{g.id};
+  for (int k = 0; k < 10; ++k) {
+    auto a = author.Share(g.id, "warm-up " + std::to_string(k));
+    net.Publish(0, a);
+    sent.push_back(a.id);
+    net.RunUntil(net.now() + 200);
+  }
+  ASSERT_TRUE(net.RunUntilTrue(
+      [&] {
+        for (int i = 0; i < n; ++i)
+          for (const Id& id : sent)
+            if (!net.Holds(i, id)) return false;
+        return true;
+      },
+      30'000));
+  // The busiest relay of this author's tree (not the author's own node).
+  std::vector<int> eager_degree(n);
+  for (const auto& e : net.Edges(&author.id()))
+    if (e.eager_a && e.eager_b) ++eager_degree[e.a], ++eager_degree[e.b];
+  int hole = 1;
+  for (int i = 1; i < n; ++i)
+    if (eager_degree[i] > eager_degree[hole]) hole = i;
+  ASSERT_GE(eager_degree[hole], 2) << "the hole must be an inner node of the tree";
+  net.Mute(hole);
+  const std::uint64_t grafts_before = [&] {
+    std::uint64_t total = 0;
+    for (int i = 0; i < n; ++i) total += net.node(i).gossip->counters().grafts_sent;
+    return total;
+  }();
+  std::vector<Id> after;
+  for (int k = 0; k < 50; ++k) {
+    auto a = author.Share(g.id, "item " + std::to_string(k));
+    net.Publish(0, a);
+    after.push_back(a.id);
+    net.RunUntil(net.now() + 100);
+  }
+  const Millis t_last = net.now();
+  ASSERT_TRUE(net.RunUntilTrue(
+      [&] {
+        for (int i = 0; i < n; ++i)
+          for (const Id& id : after)
+            if (!net.Holds(i, id)) return false;
+        return true;
+      },
+      60'000))
+      << "nodes behind the silent relay did not get everything";
+  std::printf("black hole: all 50 everywhere at +%lld ms\n", static_cast<long long>(net.now() - t_last));
+
+  std::uint64_t grafts = 0;
+  for (int i = 0; i < n; ++i) grafts += net.node(i).gossip->counters().grafts_sent;
+  EXPECT_GT(grafts, grafts_before) << "delivered by grafts around the hole";
 }
 
 TEST_F(GossipLogicTest, AMissingAdvertisedIdIsGraftedExactlyAtItsTimeout) {

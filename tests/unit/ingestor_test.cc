@@ -35,7 +35,9 @@ class IngestorTest : public ::testing::Test {
     auto s = storage::OpenRocksStore({.path = dir_.Sub("db")});
     ASSERT_TRUE(s) << s.error().ToString();
     store_ = std::move(*s);
-    auto i = Ingestor::Open(*store_, {.now_ms = [this] { return now_; }});
+    auto i = Ingestor::Open(*store_, {.now_ms = [this] { return now_; },
+                                      .max_per_author = max_per_author_,
+                                      .max_per_group = max_per_group_});
     ASSERT_TRUE(i) << i.error().ToString();
     ing_ = std::move(*i);
   }
@@ -55,6 +57,7 @@ class IngestorTest : public ::testing::Test {
   }
 
   std::uint64_t now_ = 1'000'000'000;
+  std::uint64_t max_per_author_ = 0, max_per_group_ = 0;
   testutil::TempDir dir_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Ingestor> ing_;
@@ -298,6 +301,37 @@ TEST_F(IngestorTest, StagesAreRebuiltFromStoredAnnouncementsOnReopen) {
   ASSERT_NE(ing_->Group(genesis_.id), nullptr);
   EXPECT_EQ(ing_->Group(genesis_.id)->engine->Report(), before);
   EXPECT_EQ(ing_->accepted_total(), 6u);
+}
+
+// A valid key posting without end cannot fill the disk: past the cap its
+// announcements are out of scope (dropped quietly, not a protocol fault), the
+// cap holds across a restart (counts come from what is stored), and other
+// authors and groups are untouched.
+TEST_F(IngestorTest, PerAuthorAndPerGroupCapsRefuseWhatIsOver) {
+  max_per_author_ = 4;  // bob: join + 3 shares
+  max_per_group_ = 7;
+  Open();
+  SetUpGroup();  // genesis (alice), join (bob)
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Apply(bob_.Share(genesis_.id, "s" + std::to_string(i))).kind, K::kAccepted);
+  IngestOutcome over = Apply(bob_.Share(genesis_.id, "one too many"));
+  EXPECT_EQ(over.kind, K::kOutOfScope);
+  EXPECT_NE(over.reason.find("max_author_announcements"), std::string::npos) << over.reason;
+  EXPECT_EQ(ing_->capped_by_author(), 1u);
+  // The group holds 5: carol may still post until it holds 7.
+  ASSERT_EQ(Apply(carol_.Join(genesis_.id)).kind, K::kAccepted);
+  ASSERT_EQ(Apply(carol_.Share(genesis_.id, "c1")).kind, K::kAccepted);
+  IngestOutcome full = Apply(carol_.Share(genesis_.id, "c2"));
+  EXPECT_EQ(full.kind, K::kOutOfScope);
+  EXPECT_NE(full.reason.find("max_group_announcements"), std::string::npos) << full.reason;
+  EXPECT_EQ(ing_->capped_by_group(), 1u);
+  // Another group of carol's is not capped by the first one's fill.
+  Announcement other = carol_.Genesis("elsewhere");
+  EXPECT_EQ(Apply(other).kind, K::kAccepted);
+  // Counts are rebuilt from the store: still over after a restart.
+  Open();
+  EXPECT_EQ(Apply(bob_.Share(genesis_.id, "after restart")).kind, K::kOutOfScope);
+  EXPECT_EQ(ing_->accepted_total(), 8u);
 }
 
 }  // namespace

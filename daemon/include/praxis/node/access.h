@@ -3,7 +3,9 @@
 // members (joining is free) and, once the group is a practice circle that
 // publishes, to anyone; invite-only content to members only. A republish of
 // an open group's share into another group also lets that group's members
-// fetch it (that is what carrying work into other groups means).
+// fetch it (that is what carrying work into other groups means). A seed is
+// served any open group's content: it keeps it for members behind NAT, and
+// joining would have admitted it anyway.
 #pragma once
 
 #include "praxis/node/ingestor.h"
@@ -15,6 +17,8 @@ namespace praxis::node {
 // fetch its resources, and seeds keep them.
 bool PublishesToAll(const GroupState& g);
 
-bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root);
+// `seed`: the asker is a seed (any open group's content is served to it).
+bool MayFetch(Ingestor& ingestor, storage::Store& store, const Id& member, const Id& root,
+              bool seed = false);
 
 }  // namespace praxis::node

@@ -1,27 +1,31 @@
-// praxis.toml (DESIGN §8): the daemon's configuration file, parsed apart from
-// main() so that the fuzzer and the replay tests reach the same code.
+// The daemon's TOML configuration (deploy/praxis.example.toml documents every
+// key): fills the options a flag did not set. One table of keys, so the
+// example file, the flags and this parser cannot drift apart silently.
 #pragma once
 
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "praxis/node/daemon.h"
-#include "praxis/storage/status.h"
 
 namespace praxis::node {
 
-// Fills unset options from TOML `text` read from `path` (named in messages
-// only). InvalidArgument with one line "PATH:LINE: why" on a syntax error, an
-// unknown key or a bad value. `given`: keys also given as flags (flags win).
+// Every key the file may hold.
+const std::set<std::string>& ConfigKeys();
+
+// Parses `text` (named `path` in messages) and sets every option not in
+// `given` (keys also given as flags: flags win). On an unknown key, a bad
+// value or a syntax error: one line "PATH:LINE: ..." naming the key, and
+// `o` may be partly filled.
 Status ApplyConfigText(std::string_view text, const std::string& path, DaemonOptions& o,
                        const std::set<std::string>& given);
-// The same for the file at `path` (IOError when it cannot be read).
 Status ApplyConfigFile(const std::string& path, DaemonOptions& o,
                        const std::set<std::string>& given);
 
-// The configuration file's log_level now (for SIGHUP), if it names a known one.
+// The file's log_level, if it parses and names a known level (SIGHUP).
 std::optional<std::string> ConfigLogLevel(const std::string& path);
+
+bool KnownLogLevel(std::string_view level);
 
 }  // namespace praxis::node

@@ -5,11 +5,13 @@
 // Threading: sessions are coroutines on the node's executor.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <memory>
 #include <string>
 
+#include "control.pb.h"
 #include "praxis/node/node.h"
 
 namespace praxis::node {
@@ -17,6 +19,13 @@ namespace praxis::node {
 inline constexpr std::uint32_t kMaxControlFrame = 4 << 20;
 
 class PeerManager;
+
+// Answers one request as the control socket would, for callers that are not
+// a socket (the HTTP API): the reply, or Response{error}. Requests that
+// stream a file or events (share, get, watch) are refused. Awaited on the
+// node's executor.
+asio::awaitable<control::Response> AnswerControl(Node& node, PeerManager* peers,
+                                                 const control::Request& req);
 
 class ControlServer {
  public:

@@ -33,8 +33,26 @@ struct DaemonOptions {
   // catch-up; < 0: the role's default (seeds 100, members no limit), 0: none.
   double author_rate = -1;
   std::string metrics;          // HOST:PORT for /metrics, /healthz, /readyz; empty: off
+  // HOST:PORT for the web page and HTTP API (docs/api.md); "" or "off": none.
+  // Beyond loopback, requests need the token in DATA_DIR/api-token.
+  std::string http = "127.0.0.1:7421";
   std::string log_format = "text";  // text | json (JSON lines)
   std::string log_file;             // empty: stdout; SIGHUP reopens it
+  // RocksDB memory: the block cache shared by all columns and the memtable
+  // of each column, so a container's memory limit means something.
+  std::uint64_t db_cache = std::uint64_t{32} << 20;
+  std::uint64_t db_write_buffer = std::uint64_t{16} << 20;
+  // Announcements held per author and per group (logs of all members); what
+  // is over is refused as out of scope (a valid key filling the disk).
+  std::uint64_t max_author_announcements = 1'000'000;
+  std::uint64_t max_group_announcements = 10'000'000;
+  // Seed role: which open groups' content it keeps (publishing practice
+  // circles are kept whatever their size). An allow-list of group ids, when
+  // given, replaces the size and age rule.
+  std::uint64_t seed_min_members = 3;
+  std::uint64_t seed_min_age = 3600;  // seconds since the group's genesis
+  std::vector<std::string> seed_groups;
+  std::uint64_t seed_group_quota = std::uint64_t{1} << 30;  // content kept per group
   // SIGHUP: the log level to use from now on (the configuration file read
   // again), or nullopt to keep it. Null: keep it.
   std::function<std::optional<std::string>()> reread_log_level;

@@ -86,6 +86,11 @@ struct GossipOptions {
   Millis shuffle_every = 30'000;  // peer exchange with one random link (HyParView's shuffle)
   Millis sync_every = 10'000;     // digests exchanged with one random link (anti-entropy)
   Millis sync_quiet = 5'000;      // ...comparing only groups with nothing new for this long
+  // A node whose active set is full swaps one outbound link for a random
+  // known address this often. Without it a partition longer than the idle
+  // timeout never heals: each side refills its active sets from itself and
+  // then nobody wants a link across. 0: never.
+  Millis rotate_every = 120'000;
   std::size_t max_bans = 10'000;
   std::size_t max_missing_per_link = 8'192;  // advertised ids awaited, first heard from a link
   std::size_t max_missing = 65'536;          // advertised ids awaited in all
@@ -238,6 +243,9 @@ class Gossip {
   void set_listen_port(std::uint32_t port) { opts_.listen_port = port; }
   void set_own_log_hooks(OwnLogHooks hooks) { own_hooks_ = std::move(hooks); }
   void set_invite_hooks(InviteHooks hooks) { invite_hooks_ = std::move(hooks); }
+  // Held announcements this node no longer serves (denied after they were
+  // stored): never sent for a graft, a want or catch-up.
+  void set_withhold(std::function<bool(const Announcement&)> fn) { withhold_ = std::move(fn); }
   // Sends a join held outside the logs (InviteBook) to `member` if linked.
   bool SendJoin(const Id& member, const std::string& envelope);
   // Installs the protocol that shares the links (not owned; null: none).
@@ -258,12 +266,25 @@ class Gossip {
   std::vector<LinkInfo> Links() const;
   std::size_t link_count() const { return links_.size(); }
   std::size_t eager_count() const;
+  // Whether a link to `member` said in its hello that it is a seed. Seeds
+  // keep open groups' content for members who can only dial out; joining
+  // an open group is free, so serving its content to a self-declared seed
+  // gives nobody anything they could not have had.
+  bool LinkedSeed(const Id& member) const;
   bool IsEager(LinkId link) const;  // eager for every source
   bool IsEagerFor(LinkId link, const Id& root) const;
   bool Banned(const Id& member, Millis now) const;
   std::size_t passive_count() const { return passive_.size(); }
   std::size_t dialing_count() const { return dialing_.size(); }
   const GossipCounters& counters() const { return counters_; }
+  // Entries and cap of every table a peer can make grow: what the
+  // adversarial tests and the operator's metrics watch.
+  struct TableSize {
+    const char* name;
+    std::size_t entries;
+    std::size_t cap;
+  };
+  std::vector<TableSize> TableSizes() const;
   // When a peer's digest last showed nothing this node lacks (0: never).
   Millis last_in_sync() const { return last_in_sync_; }
   const LogIndex& log_index() const { return index_; }
@@ -286,6 +307,7 @@ class Gossip {
     Millis last_received = 0;
     Millis ping_sent = 0;  // 0: none outstanding
     bool hello_received = false;
+    bool seed = false;  // said so in its hello
     // Plumtree keeps one tree per source: the authors whose announcements
     // this link carries lazily (advertisements only); every other author's
     // go eagerly. Bounded: the oldest entry goes (that author is eager again).
@@ -358,6 +380,7 @@ class Gossip {
   // Membership.
   void MaintainActive(Millis now);
   bool WantsDials() const;
+  void Rotate(Millis now);
   bool Dialable(const std::string& address, const Known& k, Millis now) const;
   void AddKnown(const std::string& address, FoundBy how, Millis now, std::optional<Id> member);
   void Persist(Millis now);
@@ -384,6 +407,8 @@ class Gossip {
   Millis last_persist_ = 0;
   Millis next_shuffle_ = 0;
   Millis next_sync_ = 0;
+  Millis next_rotate_ = 0;
+  std::string rotating_;  // the address dialled to replace a link, until it answers
   std::unordered_map<Id, Millis, IdHash> group_changed_;  // log group -> last new announcement
   Millis now_ = 0;                                        // time of the event being handled
   Millis last_in_sync_ = 0;
@@ -392,6 +417,8 @@ class Gossip {
   // where the announcement came from.
   OwnLogHooks own_hooks_;
   InviteHooks invite_hooks_;
+  std::function<bool(const Announcement&)> withhold_;
+  bool Withheld(const Announcement& a) const { return withhold_ && withhold_(a); }
   LinkProtocol* ext_ = nullptr;
   ParallelFor pf_;
   // Short ids (the first 8 bytes of an id) of recent ids, to recognise

@@ -73,6 +73,10 @@ struct IngestorOptions {
   std::size_t max_pending = 10000;
   // Cap on remembered (id, signature) failures. Default: 65536.
   std::size_t max_failed = 65536;
+  // Announcements held per author and per group (every log in it); past
+  // them, more are out of scope: a valid key cannot fill the disk. 0: none.
+  std::uint64_t max_per_author = 0;
+  std::uint64_t max_per_group = 0;
 };
 
 // One announcement as it arrives from a peer (or a benchmark): the exact
@@ -147,7 +151,14 @@ class Ingestor {
   // operator's deny list): judged out of scope, never stored.
   void set_refuse(std::function<bool(const Announcement&)> fn) { refuse_ = std::move(fn); }
 
+  // Announcements refused because their author or group was at its cap.
+  std::uint64_t capped_by_author() const { return capped_by_author_; }
+  std::uint64_t capped_by_group() const { return capped_by_group_; }
+
   std::size_t pending() const { return pending_count_; }
+  std::size_t max_pending() const { return opts_.max_pending; }
+  std::size_t failed_remembered() const { return failed_.size(); }
+  std::size_t max_failed() const { return opts_.max_failed; }
   std::uint64_t accepted_total() const { return accepted_total_; }  // announcements held
 
  private:
@@ -161,6 +172,8 @@ class Ingestor {
   void Stage(const Announcement& a, const Announcement* original_to_store,
              const Announcement* original, storage::WriteSet& ws);
   void Track(const Announcement& a, const Announcement* original);  // groups, stages
+  // Why `a` is out of scope for the per-author or per-group cap, if it is.
+  std::optional<std::string> OverCap(const Announcement& a);
   void CountSharer(const Announcement& share, const GroupState& g);
   void StageRetract(const Announcement& a, storage::WriteSet& ws);
   void Defer(const IngestOutcome& o, const Announcement& a, const Announcement* original);
@@ -185,6 +198,8 @@ class Ingestor {
   std::unordered_set<std::string> failed_;  // id | signature that failed to verify
   std::deque<std::string> failed_order_;
   std::uint64_t accepted_total_ = 0;
+  std::unordered_map<Id, std::uint64_t, IdHash> held_by_author_, held_by_group_;
+  std::uint64_t capped_by_author_ = 0, capped_by_group_ = 0;
   std::uint64_t last_dropped_bytes_ = 0;
   std::map<std::size_t, AcceptedFn> accepted_listeners_;
   std::function<bool(const Announcement&)> refuse_;

@@ -127,6 +127,9 @@ class Node {
   void set_storage_limits(StorageLimits l) { limits_ = std::move(l); }
   const StorageLimits& storage_limits() const { return limits_; }
   const std::string& listen_address() const { return listen_; }
+  // Where the HTTP API and web page are served ("" when off), for status.
+  void set_http_address(std::string a) { http_ = std::move(a); }
+  const std::string& http_address() const { return http_; }
 
  private:
   struct Queued {
@@ -145,6 +148,7 @@ class Node {
   std::unique_ptr<DenyList> deny_;
   NodeOptions opts_;
   std::string listen_;
+  std::string http_;
   StorageLimits limits_;
   bool imported_ = false;
   std::unordered_map<Id, std::uint64_t, IdHash> own_ahead_;  // group -> seq a peer holds

@@ -43,6 +43,10 @@ struct PeerManagerOptions {
   // The machine is taken to have slept when the wall clock moves this much
   // further than the monotonic clock between two ticks.
   std::chrono::milliseconds sleep_jump{15'000};
+  // Inbound handshakes in flight. Past it the oldest is dropped: an honest
+  // handshake takes a round trip or two, so only connections that sit
+  // half-open (a flood, or a peer that never speaks) lose their place.
+  std::size_t max_handshakes = 64;
 };
 
 class PeerManager : public net::SessionHost, public GossipTransport {
@@ -67,6 +71,9 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   std::vector<PeerInfo> Peers() const;
   std::size_t peer_count() const { return gossip_->link_count(); }
   std::size_t handshaking() const { return pending_.size(); }
+  std::size_t max_handshakes() const { return opts_.max_handshakes; }
+  // Half-open inbound handshakes dropped to make room for newer ones.
+  std::uint64_t handshakes_dropped() const { return handshakes_dropped_; }
   Gossip& gossip() { return *gossip_; }
   Transfer& transfer() { return *transfer_; }
   // Starts fetching `root` from the peers that hold it (Transfer::Fetch).
@@ -110,7 +117,10 @@ class PeerManager : public net::SessionHost, public GossipTransport {
   PeerManagerOptions opts_;
   std::unique_ptr<Gossip> gossip_;
   std::unique_ptr<Transfer> transfer_;  // shares gossip_'s links
+  void DropOldestHandshakeIfFull();
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  asio::steady_timer accept_retry_;  // out of file descriptors: accept again later
+  std::uint64_t handshakes_dropped_ = 0;
   asio::steady_timer timer_;
   Millis armed_for_ = ~Millis{0};
   std::chrono::steady_clock::time_point epoch_;
