@@ -266,4 +266,11 @@ std::vector<GossipNet::Edge> GossipNet::Edges(const Id* root) const {
 
 bool GossipNet::Holds(int i, const Id& id) { return node(i).ingestor->Held(id); }
 
+bool GossipNet::AllHold(const std::vector<Id>& ids) {
+  for (int i = 0; i < static_cast<int>(size()); ++i)
+    for (const Id& id : ids)
+      if (!Holds(i, id)) return false;
+  return true;
+}
+
 }  // namespace praxis::testutil

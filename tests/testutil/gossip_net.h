@@ -108,6 +108,8 @@ class GossipNet {
   };
   std::vector<Edge> Edges(const Id* root = nullptr) const;
   bool Holds(int i, const Id& id);
+  // Every node holds every one of `ids`.
+  bool AllHold(const std::vector<Id>& ids);
 
  private:
   class Transport;

@@ -24,13 +24,6 @@ class PartitionTest : public ::testing::TestWithParam<std::uint64_t> {
  protected:
   void SetUp() override { crypto::InitCrypto(); }
 
-  // Every node holds every id in `ids`.
-  static bool AllHold(GossipNet& net, const std::vector<Id>& ids) {
-    for (int i = 0; i < static_cast<int>(net.size()); ++i)
-      for (const Id& id : ids)
-        if (!net.Holds(i, id)) return false;
-    return true;
-  }
   static Stage StageAt(GossipNet& net, int i, const Id& group) {
     const GroupState* g = net.node(i).ingestor->Group(group);
     return g ? g->engine->Report().stage : Stage::kNetwork;
@@ -63,7 +56,7 @@ TEST_P(PartitionTest, SixteenNodesSplitPublishOnBothSidesHealAndAgree) {
   const Announcement plain = authors[8].Genesis("plain");
   publish(0, circle);
   publish(8, plain);
-  ASSERT_TRUE(net.RunUntilTrue([&] { return AllHold(net, all); }, 60'000));
+  ASSERT_TRUE(net.RunUntilTrue([&] { return net.AllHold(all); }, 60'000));
 
   // Split 0-7 | 8-15. Links across die by idle timeout; each side carries on.
   std::vector<int> side(kNodes);
@@ -121,7 +114,7 @@ TEST_P(PartitionTest, SixteenNodesSplitPublishOnBothSidesHealAndAgree) {
 
   net.Heal();
   const Millis healed = net.now();
-  ASSERT_TRUE(net.RunUntilTrue([&] { return AllHold(net, all); }, 10 * 60'000))
+  ASSERT_TRUE(net.RunUntilTrue([&] { return net.AllHold(all); }, 10 * 60'000))
       << "the network did not converge within ten minutes of the heal";
   std::printf("seed %llu: %zu announcements everywhere %.1f s (simulated) after the heal\n",
               static_cast<unsigned long long>(GetParam()), all.size(),
