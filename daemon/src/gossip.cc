@@ -314,9 +314,8 @@ std::vector<Gossip::TableSize> Gossip::TableSizes() const {
 }
 
 bool Gossip::LinkedSeed(const Id& member) const {
-  for (const auto& [id, l] : links_)
-    if (l.member == member && l.seed) return true;
-  return false;
+  auto it = by_member_.find(member);
+  return it != by_member_.end() && links_.at(it->second).seed;
 }
 
 // ---------------------------------------------------------------- dissemination
