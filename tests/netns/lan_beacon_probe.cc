@@ -104,15 +104,20 @@ int main(int argc, char** argv) {
   asio::steady_timer deadline(io, std::chrono::milliseconds(deadline_ms));
   asio::steady_timer poll(io);
   std::string last_stats;
+  // A poll whose timer had already fired when finish() cancelled it still
+  // runs; without this flag it re-armed itself and the probe never exited.
+  bool finished = false;
   std::function<void()> poll_stats = [&] {
     std::string line = StatsLine(beacon.stats());
     if (line != last_stats) Say(last_stats = line);
     poll.expires_after(std::chrono::milliseconds(20));
     poll.async_wait([&](const asio::error_code& ec) {
-      if (!ec) poll_stats();
+      if (!ec && !finished) poll_stats();
     });
   };
   auto finish = [&](int code) {
+    if (finished) return;
+    finished = true;
     exit_code = code;
     beacon.Stop();
     Say(StatsLine(beacon.stats()));
