@@ -135,12 +135,12 @@ std::optional<std::string> Assign(const Spec& spec, const toml::node& v, O& o) {
   return std::visit(Visitor{v, o}, spec);
 }
 
-}  // namespace
-
 bool KnownLogLevel(std::string_view level) {
   const auto& choices = std::get<Text>(Specs().at("log_level")).choices;
   return std::find(choices.begin(), choices.end(), level) != choices.end();
 }
+
+}  // namespace
 
 const std::set<std::string>& ConfigKeys() {
   static const std::set<std::string> kKeys = [] {

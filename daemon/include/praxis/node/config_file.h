@@ -26,6 +26,4 @@ Status ApplyConfigFile(const std::string& path, DaemonOptions& o,
 // The file's log_level, if it parses and names a known level (SIGHUP).
 std::optional<std::string> ConfigLogLevel(const std::string& path);
 
-bool KnownLogLevel(std::string_view level);
-
 }  // namespace praxis::node
